@@ -1,0 +1,1 @@
+"""The plugref conformance suite: the clause catalogue, Hypothesis strategies and properties."""

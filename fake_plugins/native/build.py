@@ -1,0 +1,87 @@
+"""Building the native fake plugin and placing copies of it next to their definitions.
+
+`build_native_fake()` compiles `defined_plugin.c` once per source text (and set of omitted
+symbols) into a cache folder; `native_copy(definition, directory)` puts a copy of the right build
+at `directory/<name>.so` with the definition beside it at `directory/<name>.so.json`, where the
+plugin looks for it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from reference.api import ALL_SYMBOLS
+
+SOURCE = Path(__file__).with_name("defined_plugin.c")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CACHE = REPO_ROOT / ".cache" / "native"
+CFLAGS = ("-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror")
+
+
+class BuildError(RuntimeError):
+    """gcc is missing or refused the source."""
+
+
+def build_native_fake(cache_dir: str | Path | None = None, omit: frozenset[str] | set[str] = frozenset()) -> Path:
+    """The compiled plugin, built now only if this source (and `omit` set) has no cached build.
+
+    `omit` lists `plugin_*` symbols the build must not export: a library's symbol table is fixed
+    when it is linked, so this is how a definition's omitted symbols are obtained.
+    """
+    unknown = set(omit) - set(ALL_SYMBOLS)
+    if unknown:
+        raise ValueError(f"not symbols of the 0.3.0 contract: {sorted(unknown)}")
+    source = SOURCE.read_bytes()
+    omitted = sorted(omit)
+    key = hashlib.sha256(source + b"\0" + " ".join(CFLAGS).encode() + b"\0" + ",".join(omitted).encode())
+    cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
+    target = cache / f"defined_plugin-{key.hexdigest()[:16]}.so"
+    if target.is_file():
+        return target
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise BuildError("no C compiler (gcc or cc) on PATH")
+    cache.mkdir(parents=True, exist_ok=True)
+    # Build under a temporary name and rename, so concurrent builders never see a partial file.
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
+    os.close(fd)
+    command = [compiler, *CFLAGS, *(f"-DOMIT_{s}" for s in omitted), "-o", tmp, str(SOURCE)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        os.unlink(tmp)
+        raise BuildError(f"{' '.join(command)} failed:\n{result.stderr}")
+    os.replace(tmp, target)
+    return target
+
+
+def omitted_symbols(definition: dict) -> frozenset[str]:
+    """The symbols the Python twin of `definition` does not export, which the copy must lack too."""
+    from fake_plugins.defined import DefinedLibrary
+
+    return frozenset(ALL_SYMBOLS) - DefinedLibrary(definition).symbols
+
+
+def native_copy(definition: dict, directory: str | Path, *, name: str | None = None,
+                cache_dir: str | Path | None = None, omit: frozenset[str] | None = None) -> Path:
+    """Place a native plugin answering from `definition` at `directory/<name>.so`.
+
+    The file is a real copy, not a hard link: glibc recognises a library it has loaded by device
+    and inode, so two links to one file would be one library with one definition. `omit` defaults
+    to the symbols DefinedLibrary would not export for this definition.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = name or str(definition.get("name") or "plugin")
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem) or "plugin"
+    built = build_native_fake(cache_dir, omitted_symbols(definition) if omit is None else omit)
+    target = directory / f"{stem}.so"
+    shutil.copyfile(built, target)
+    # json.dumps writes nested values the way DefinedLibrary serialises them, and the plugin hands
+    # nested JSON out verbatim, so both give the same text.
+    Path(f"{target}.json").write_text(json.dumps(definition))
+    return target.resolve()
