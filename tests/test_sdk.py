@@ -111,3 +111,32 @@ def test_json_extractor_ignores_payloads_that_are_not_json():
                                                                                   "json.rawtime"])]
     assert library.extract_fields(state, Event(b"k=v", 7, 1), requests) == ReturnCode.SUCCESS
     assert [r.value for r in requests] == [None, None, None]
+
+
+class Relapsing(SourcePlugin):
+    """Its instance ends, then would produce again: the SDK must not ask it."""
+    id = 2**30 + 51
+    name = "relapsing"
+    event_source = "relapsing"
+    version = "1.0.0"
+
+    def open(self, params):
+        class Instance(GeneratorInstance):
+            calls = 0
+
+            def next_batch(self):
+                Instance.calls += 1
+                if Instance.calls == 1:
+                    raise EndOfStream()
+                return [Event(b"late", 1)]
+
+        return Instance([])
+
+
+@pytest.mark.clause("SDK-EXCEPTIONS")
+def test_eof_is_final_even_if_the_instance_would_produce_again():
+    library = PythonLibrary(Relapsing)
+    state, _ = library.init("")
+    instance, _ = library.open(state, "")
+    assert library.next_batch(state, instance) == (ReturnCode.EOF, [])
+    assert library.next_batch(state, instance) == (ReturnCode.EOF, [])

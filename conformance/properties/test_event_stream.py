@@ -129,6 +129,8 @@ def test_failing_extraction_gives_no_value_for_every_requested_field():
     count, label = plugin.info.fields
     assert plugin.extract(event, [(label, "a")]) == ["x"]
     assert plugin.extract(event, [(count, ""), (label, "a")]) == [None, None]
+    # Fields the plugin filled before it failed do not count either.
+    assert plugin.extract(event, [(label, "a"), (count, "")]) == [None, None]
 
 
 @pytest.mark.clause("EXTRACT-FAILURE-NO-VALUE")

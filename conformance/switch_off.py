@@ -1,0 +1,99 @@
+"""Proof that the tests bite: switch each rule off in a copy of the reference, and see its tests fail.
+
+    python -m conformance.switch_off            # every switch
+    python -m conformance.switch_off FIELD-OVERLAP
+
+For each clause, one edit disables the rule in a temporary copy of the repository; the tests that
+cite the clause (per conformance.catalogue) then run against the copy and must fail. A switch
+whose tests still pass is reported as a hole in the suite. Exit status: the number of holes.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from conformance.catalogue import ROOT, cited_clauses
+
+#: clause -> (file, exact text, replacement): the smallest edit that turns the rule off.
+SWITCHES = {
+    "API-VERSION-FORMAT": ("reference/versions.py", "semver.Version.parse(text)",
+                           "semver.Version.parse(text, optional_minor_and_patch=True)"),
+    "API-VERSION-COMPAT": ("reference/versions.py", "return framework.patch >= required.patch",
+                           "return framework.patch > required.patch"),
+    "PLUGIN-TYPE": ("reference/loader.py", "if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR):",
+                    "if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR) and False:"),
+    "PLUGIN-SYMBOLS": ("reference/loader.py", "        if symbol not in library.symbols:\n",
+                       "        if False:\n"),
+    "PLUGIN-INFO-STRINGS": ("reference/loader.py", "if not isinstance(value, str):", "if False:"),
+    "PLUGIN-VERSION-FORMAT": ("reference/loader.py", "if parse_version(version) is None:", "if False:"),
+    "FIELDS-JSON": ("reference/fields.py", 'if value is None or value == "":', "if value is None:"),
+    "SRC-EVENT-SOURCE": ("reference/loader.py", 'if event_source == "":', "if False:"),
+    "EXT-SOURCES": ("reference/loader.py",
+                    "if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):",
+                    "if not isinstance(sources, list):"),
+    "INIT-SCHEMA": ("reference/loader.py", "    if error is not None:\n", "    if False:\n"),
+    "INIT-FAILURE": ("reference/loader.py", "        if rc != ReturnCode.SUCCESS:\n            self.lifecycle",
+                     "        if False:\n            self.lifecycle"),
+    "PLUGIN-LIFECYCLE": ("reference/lifecycle.py", "if allowed is not None and self.state not in allowed:",
+                         "if False:"),
+    "PLUGIN-NAME-UNIQUE": ("reference/registry.py", "if self.by_name(info.name) is not None:", "if False:"),
+    "SRC-ID-RULES": ("reference/registry.py", "if info.id == ZERO_ID:", "if False:"),
+    "SRC-ID-UNIQUE": ("reference/registry.py", "if same_id is not None:", "if False:"),
+    "SRC-EXCLUSIVE": ("reference/registry.py", "if same_source is not None:", "if False:"),
+    "FIELD-OVERLAP": ("reference/registry.py", "        if overlap:\n", "        if False:\n"),
+    "EXT-ROUTING": ("reference/registry.py",
+                    "return not info.extract_event_sources or (source is not None and source in "
+                    "info.extract_event_sources)", "return True"),
+    "NEXT-BATCH-EMPTY-SUCCESS": ("reference/engine.py", "if rc == ReturnCode.SUCCESS:\n                    raise",
+                                 "if False:\n                    raise"),
+    "NEXT-BATCH-DEFERRED-RC": ("reference/engine.py", "self._deferred = rc", "self._deferred = ReturnCode.SUCCESS"),
+    "EVT-NUM-FROM-ONE": ("reference/engine.py", "PluginEvent(self.count,", "PluginEvent(self.count - 1,"),
+    "TS-NOW": ("reference/engine.py", "ts = self.clock() if raw.ts == TS_NOW else raw.ts", "ts = raw.ts"),
+    "EXTRACT-ARG-EMPTY": ("reference/loader.py", "ExtractRequest(f.field_id, f.name, arg, f.type)",
+                          "ExtractRequest(f.field_id, f.name, arg or None, f.type)"),
+    "EXTRACT-FAILURE-NO-VALUE": ("reference/loader.py",
+                                 "        if rc != ReturnCode.SUCCESS:\n            return [None]",
+                                 "        if False:\n            return [None]"),
+    "SDK-EXCEPTIONS": ("reference/sdk.py", "instance._ended = True", "pass"),
+    "REGISTRY-RULES": ("reference/falco_registry.py", "if entry.name in names:", "if False:"),
+    "REGISTRY-IDENTITY": ("reference/falco_registry.py", "if owner is not None and owner.name != name:",
+                          "if False:"),
+}
+
+
+def run_switch(clause: str, files: list[str]) -> tuple[bool, str]:
+    """(tests failed as they should, summary line) for one switched-off clause."""
+    path, old, new = SWITCHES[clause]
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "repo"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".hypothesis", "__pycache__", ".cache"))
+        source = (copy / path).read_text()
+        if source.count(old) != 1:
+            return False, f"switch text not found exactly once in {path}"
+        (copy / path).write_text(source.replace(old, new))
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:randomly", *files],
+                                cwd=copy, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin",
+                                                                                "HOME": tmp, "CI": "1"})
+        lines = [line for line in result.stdout.splitlines() if line.strip()]
+        return result.returncode != 0, lines[-1] if lines else result.stderr.strip()[-200:]
+
+
+def main(argv: list[str]) -> int:
+    cited = cited_clauses()
+    holes = 0
+    for clause in argv or sorted(SWITCHES):
+        files = sorted(cited.get(clause, ()))
+        bites, summary = run_switch(clause, files)
+        holes += not bites
+        print(f"{'caught' if bites else 'HOLE  '} {clause:26} {summary}")
+    missing = sorted(set(cited) - set(SWITCHES))
+    if missing and not argv:
+        print(f"clauses without a switch: {', '.join(missing)}")
+    return holes
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
