@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .api import PluginLibrary
 from .errors import PlugrefError
+from .native import is_native_path, open_native
 from .sdk import Plugin, PythonLibrary
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
@@ -28,9 +29,10 @@ def open_library(spec: str) -> PluginLibrary:
             return DefinedLibrary.from_file(path)
         except (OSError, ValueError) as exc:
             raise PlugrefError(f"cannot load plugin {spec}: {exc}") from None
-    if path.suffix == ".so" or "/" in spec:
-        raise PlugrefError(f"cannot load plugin {spec}: native plugins are loaded by the ctypes bridge, "
-                           f"which this build does not have yet")
+    if is_native_path(spec) or "/" in spec:
+        if not path.is_file():
+            raise PlugrefError(f"cannot load plugin {spec}: no such file")
+        return open_native(path.resolve())
     try:
         module = importlib.import_module(spec)
     except ImportError as exc:

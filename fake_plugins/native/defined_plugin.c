@@ -34,6 +34,9 @@
 #define SCHEMA_NONE 0
 #define SCHEMA_JSON 1
 
+/* Helpers some -DOMIT_ builds leave without a caller. */
+#define MAYBE_UNUSED __attribute__((unused))
+
 #define MAX_DEFINITION_BYTES (256u * 1024u * 1024u)
 #define MAX_JSON_DEPTH 512
 
@@ -69,6 +72,7 @@ static void buf_reserve(buf_t *b, size_t extra) {
     if (!p) { b->oom = true; return; }
     b->p = p;
     b->cap = cap;
+    b->p[b->len] = '\0'; /* a buffer is a C string as soon as it exists, even with nothing added */
 }
 
 static void buf_add(buf_t *b, const char *s, size_t n) {
@@ -79,10 +83,10 @@ static void buf_add(buf_t *b, const char *s, size_t n) {
     b->p[b->len] = '\0';
 }
 
-static void buf_str(buf_t *b, const char *s) { buf_add(b, s, strlen(s)); }
-static void buf_chr(buf_t *b, char c) { buf_add(b, &c, 1); }
+MAYBE_UNUSED static void buf_str(buf_t *b, const char *s) { buf_add(b, s, strlen(s)); }
+MAYBE_UNUSED static void buf_chr(buf_t *b, char c) { buf_add(b, &c, 1); }
 
-static void buf_clear(buf_t *b) {
+MAYBE_UNUSED static void buf_clear(buf_t *b) {
     b->len = 0;
     b->oom = false;
     buf_reserve(b, 0);
@@ -90,7 +94,7 @@ static void buf_clear(buf_t *b) {
 }
 
 /* A buffer's text, or "" when memory ran out, so a caller never gets a dangling pointer. */
-static const char *buf_text(buf_t *b) { return (b->p && !b->oom) ? b->p : ""; }
+MAYBE_UNUSED static const char *buf_text(buf_t *b) { return (b->p && !b->oom) ? b->p : ""; }
 
 /* ---------------------------------------------------------------- JSON ---------------------- */
 
@@ -345,7 +349,7 @@ static jval *jvalue(jparser *p) {
 }
 
 /* Python's json keeps the last of duplicate keys, and so does this lookup. */
-static jval *jget(const jval *obj, const char *key) {
+MAYBE_UNUSED static jval *jget(const jval *obj, const char *key) {
     if (!obj || obj->t != J_OBJ) return NULL;
     size_t kl = strlen(key);
     for (size_t i = obj->n; i-- > 0;)
@@ -354,7 +358,7 @@ static jval *jget(const jval *obj, const char *key) {
 }
 
 /* An integer number in [0, max]: digits only, as json.dumps writes Python ints. */
-static bool jas_u64(const jval *v, uint64_t max, uint64_t *out) {
+MAYBE_UNUSED static bool jas_u64(const jval *v, uint64_t max, uint64_t *out) {
     if (!v || v->t != J_NUM || v->len == 0) return false;
     uint64_t x = 0;
     for (size_t i = 0; i < v->len; i++) {
@@ -370,7 +374,7 @@ static bool jas_u64(const jval *v, uint64_t max, uint64_t *out) {
 }
 
 /* Python truthiness of a JSON value. */
-static bool jtruthy(const jval *v) {
+MAYBE_UNUSED static bool jtruthy(const jval *v) {
     if (!v) return false;
     switch (v->t) {
     case J_NULL: case J_FALSE: return false;
@@ -395,7 +399,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp);
 
 /* repr() of a str as CPython writes it; non-ASCII is judged printable except the C1 controls, NBSP
  * and the soft hyphen (the full Unicode table is out of scope). */
-static void py_repr_str(buf_t *b, const char *s, size_t n) {
+MAYBE_UNUSED static void py_repr_str(buf_t *b, const char *s, size_t n) {
     bool has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
     char q = (has_sq && !has_dq) ? '"' : '\'';
     char tmp[16];
@@ -461,7 +465,7 @@ static void py_str(buf_t *b, const jval *v, bool repr) {
 /* ---------------------------------------------------------------- UTF-8 --------------------- */
 
 /* Length of the valid UTF-8 sequence at s, or 0 when the first byte starts none. */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp) {
+MAYBE_UNUSED static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp) {
     unsigned c = s[0];
     if (c < 0x80) { *cp = c; return 1; }
     size_t need;
@@ -488,7 +492,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp) {
 }
 
 /* bytes.decode("utf-8", "replace") re-encoded: one U+FFFD per maximal invalid subpart, as Python does. */
-static void utf8_sanitize(buf_t *b, const unsigned char *s, size_t n) {
+MAYBE_UNUSED static void utf8_sanitize(buf_t *b, const unsigned char *s, size_t n) {
     buf_clear(b);
     size_t i = 0;
     while (i < n) {
@@ -671,7 +675,7 @@ static int def_check(void) {
 }
 
 /* Reads and checks the definition once; every entry point calls this first. */
-static bool def_ready(void) {
+MAYBE_UNUSED static bool def_ready(void) {
     if (def.state != 0) return def.state > 0;
     Dl_info info;
     const char *self = NULL;
@@ -706,7 +710,7 @@ static bool def_ready(void) {
 
 /* `key` as a string answer: the default when absent, NULL when present but not a string
  * (DefinedLibrary hands back the non-string, which the loader treats as NULL). */
-static const char *def_string(const char *key, const char *fallback) {
+MAYBE_UNUSED static const char *def_string(const char *key, const char *fallback) {
     jval *v = jget(def.root, key);
     if (!v) return fallback;
     return v->t == J_STR ? v->str : NULL;
@@ -732,7 +736,7 @@ typedef struct {
     buf_t progress;
 } instance_t;
 
-static void set_error(state_t *s, const char *text) {
+MAYBE_UNUSED static void set_error(state_t *s, const char *text) {
     char *copy = text ? strdup(text) : NULL;
     free(s->last_error);
     s->last_error = (text && !copy) ? NULL : copy;

@@ -1,0 +1,69 @@
+"""pytest fixtures for the native fake plugin; test modules import them by name.
+
+They live here rather than in a conftest.py so that only the tests that need gcc pull them in.
+"""
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fake_plugins.native.build import BuildError, build_native_fake, native_copy
+
+
+@pytest.fixture(scope="session")
+def native_build() -> Path:
+    """The compiled native fake plugin with every symbol (built once per source, then cached)."""
+    if shutil.which("gcc") is None and shutil.which("cc") is None:
+        pytest.skip("no C compiler: the native fake plugin cannot be built")
+    try:
+        return build_native_fake()
+    except BuildError as exc:
+        pytest.fail(f"the native fake plugin does not compile: {exc}")
+
+
+@pytest.fixture(scope="session")
+def native_dir(tmp_path_factory, native_build) -> Path:
+    """A folder for native copies shared by the whole session."""
+    return tmp_path_factory.mktemp("native")
+
+
+@pytest.fixture(scope="session")
+def make_native(native_dir):
+    """`make_native(definition) -> path`: a fresh copy (its own file, so its own definition)."""
+    counter = itertools.count()
+
+    def make(definition: dict, **kwargs) -> Path:
+        return native_copy(definition, native_dir / f"copy{next(counter)}", **kwargs)
+
+    return make
+
+
+def compile_shared(source: str, target: Path, defines: dict[str, str | None] | None = None) -> Path:
+    """Compile C `source` into the shared library `target` (for small ad-hoc test plugins)."""
+    target = Path(target)
+    c_file = target.with_suffix(".c")
+    c_file.write_text(source)
+    flags = [f"-D{k}" if v is None else f"-D{k}={v}" for k, v in (defines or {}).items()]
+    import subprocess
+
+    result = subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", *flags, "-o", str(target),
+                             str(c_file)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(result.stderr)
+    return target
+
+
+@pytest.fixture(scope="session")
+def compile_plugin(tmp_path_factory):
+    """`compile_plugin(source, name, **defines) -> path`, skipping the test when gcc is missing."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    folder = tmp_path_factory.mktemp("adhoc")
+
+    def build(source: str, name: str, **defines) -> Path:
+        return compile_shared(source, folder / f"{name}.so", defines)
+
+    return build

@@ -1,0 +1,418 @@
+"""The ctypes bridge (reference/native.py) and the native fake plugin, example by example."""
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from fake_plugins.defined import DefinedLibrary
+from fake_plugins.misbehaving import CONFLICTING_PAIRS, MISBEHAVING, WELL_BEHAVED_EXTRACTOR, WELL_BEHAVED_SOURCE
+from fake_plugins.native.fixtures import compile_plugin, make_native, native_build, native_dir  # noqa: F401
+from reference.api import TS_NOW, Event, ExtractRequest, FieldType, PluginLibrary, ReturnCode
+from reference.engine import EventStream
+from reference.errors import LoadError, PluginCallError, PlugrefError
+from reference.native import NativeEvent, NativeExtractField, NativeLibrary, open_native
+from reference.registry import PluginRegistry
+
+# A small hand-written 0.3.0 plugin whose misbehaviour is chosen at compile time. Its next_batch
+# and event_to_string reuse (and scribble over) one buffer on every call, so a bridge that kept
+# pointers instead of copies would see its old results change.
+ODD_PLUGIN = r"""
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+typedef struct { uint64_t evtnum; const uint8_t *data; uint32_t datalen; uint64_t ts; } ev_t;
+typedef struct { uint32_t field_id; const char *field; const char *arg; uint32_t ftype; bool field_present;
+                 const char *res_str; uint64_t res_u64; } ef_t;
+#ifndef API
+#define API "0.3.0"
+#endif
+static char scratch[64];
+static ev_t batch[2];
+static int counter;
+static int state_obj;
+const char *plugin_get_required_api_version(void) { return API; }
+uint32_t plugin_get_type(void) { return 1; }
+void *plugin_init(const char *c, int32_t *rc) {
+    (void)c;
+#ifdef INIT_NULL
+    *rc = 1; return NULL;
+#elif defined(INIT_FAIL)
+    *rc = 1; return &state_obj;
+#else
+    *rc = 0; return &state_obj;
+#endif
+}
+void plugin_destroy(void *s) { (void)s; }
+const char *plugin_get_last_error(void *s) { (void)s; return "odd failure \xff here"; }
+uint32_t plugin_get_id(void) { return 4242; }
+const char *plugin_get_name(void) {
+#ifdef BAD_NAME
+    return "odd\xc3\x28name";
+#else
+    return "odd";
+#endif
+}
+const char *plugin_get_description(void) { return "odd"; }
+const char *plugin_get_contact(void) { return "odd"; }
+const char *plugin_get_version(void) { return "0.1.0"; }
+const char *plugin_get_event_source(void) { return "odd"; }
+const char *plugin_get_fields(void) {
+#ifdef BAD_FIELDS
+    return "[{\"type\": \"string\", \"name\": ";
+#else
+    return "[{\"type\": \"string\", \"name\": \"odd.arg\", \"desc\": \"echoes its argument\"}]";
+#endif
+}
+void *plugin_open(void *s, const char *p, int32_t *rc) { (void)s; (void)p; *rc = 0; return &counter; }
+void plugin_close(void *s, void *i) { (void)s; (void)i; }
+#ifndef OMIT_NEXT_BATCH
+int32_t plugin_next_batch(void *s, void *i, uint32_t *nevts, ev_t **evts) {
+    (void)s; (void)i;
+    counter++;
+#if defined(ZERO_EVENTS)
+    *nevts = 0; *evts = NULL; return 0;
+#elif defined(HUGE_BATCH)
+    *nevts = 5000000; *evts = batch; return 0;
+#elif defined(NULL_BATCH)
+    *nevts = 3; *evts = NULL; return 0;
+#elif defined(HUGE_EVENT)
+    batch[0].data = (const uint8_t *)scratch; batch[0].datalen = 0xF0000000u; *nevts = 1; *evts = batch; return 0;
+#else
+    if (counter > 3) { *nevts = 0; *evts = NULL; return 2; }
+    snprintf(scratch, sizeof scratch, "event-%d", counter);
+    batch[0].evtnum = 0; batch[0].data = (const uint8_t *)scratch; batch[0].datalen = (uint32_t)strlen(scratch);
+    batch[0].ts = TS;
+    *nevts = 1; *evts = batch;
+    return 0;
+#endif
+}
+#endif
+const char *plugin_event_to_string(void *s, const uint8_t *d, uint32_t n) {
+    (void)s;
+    snprintf(scratch, sizeof scratch, "str:%.*s", (int)n, (const char *)d);
+    return scratch;
+}
+int32_t plugin_extract_fields(void *s, const void *e, uint32_t n, ef_t *f) {
+    (void)s; (void)e;
+    for (uint32_t k = 0; k < n; k++) {
+        f[k].field_present = true;
+        if (f[k].arg == NULL) f[k].res_str = "<NULL arg>";
+        else { snprintf(scratch, sizeof scratch, "arg:%s", f[k].arg); f[k].res_str = scratch; }
+    }
+    return 0;
+}
+"""
+
+
+def odd(compile_plugin, name: str, **defines):  # noqa: F811
+    defines.setdefault("TS", "UINT64_MAX")
+    return compile_plugin(ODD_PLUGIN, name, **defines)
+
+
+def load(library: PluginLibrary, config: str = ""):
+    return PluginRegistry().load(library, config)
+
+
+# NATIVE-STRUCT-LAYOUT
+
+
+@pytest.mark.clause("NATIVE-STRUCT-LAYOUT")
+def test_struct_layouts_match_the_0_3_0_header():
+    assert ctypes.sizeof(NativeEvent) == 32
+    assert [(name, getattr(NativeEvent, name).offset) for name, _ in NativeEvent._fields_] == [
+        ("evtnum", 0), ("data", 8), ("datalen", 16), ("ts", 24)]
+    assert ctypes.sizeof(NativeExtractField) == 48
+    assert [(name, getattr(NativeExtractField, name).offset) for name, _ in NativeExtractField._fields_] == [
+        ("field_id", 0), ("field", 8), ("arg", 16), ("ftype", 24), ("field_present", 28), ("res_str", 32),
+        ("res_u64", 40)]
+    assert NativeExtractField.field_present.size == 1
+
+
+@pytest.mark.clause("NATIVE-STRUCT-LAYOUT", "NATIVE-PARITY")
+def test_events_and_values_cross_the_bridge_intact(make_native):
+    path = make_native(WELL_BEHAVED_SOURCE)
+    library = NativeLibrary(path)
+    assert isinstance(library, PluginLibrary)
+    state, rc = library.init("")
+    instance, rc = library.open(state, "")
+    assert rc == ReturnCode.SUCCESS
+    rc, events = library.next_batch(state, instance)
+    assert rc == ReturnCode.SUCCESS
+    assert events == [Event(b"ticker.count=1;ticker.label[a]=one", 1000),
+                      Event(b"ticker.count=2;ticker.label[a]=two", 2000)]
+    rc, events = library.next_batch(state, instance)
+    assert events == [Event(b"ticker.count=3", TS_NOW)]
+    assert library.next_batch(state, instance) == (ReturnCode.EOF, [])
+    assert library.next_batch(state, instance) == (ReturnCode.EOF, [])  # sticky
+    assert library.get_progress(state, instance) == ("100.00", 10000)
+    requests = [ExtractRequest(0, "ticker.count", "", FieldType.UINT64),
+                ExtractRequest(1, "ticker.label", "a", FieldType.STRING),
+                ExtractRequest(1, "ticker.label", "b", FieldType.STRING)]
+    assert library.extract_fields(state, Event(b"ticker.count=18446744073709551615;ticker.label[a]=x=y", 5, 9),
+                                  requests) == ReturnCode.SUCCESS
+    assert [r.value for r in requests] == [2**64 - 1, "x=y", None]
+    library.close(state, instance)
+    library.destroy(state)
+
+
+# NATIVE-MEMORY-COPY
+
+
+@pytest.mark.clause("NATIVE-MEMORY-COPY")
+def test_results_are_copies_that_survive_the_next_call(compile_plugin):
+    library = NativeLibrary(odd(compile_plugin, "scribbler"))
+    state, _ = library.init("")
+    instance, _ = library.open(state, "")
+    first = library.next_batch(state, instance)[1]
+    second = library.next_batch(state, instance)[1]
+    assert [e.data for e in first + second] == [b"event-1", b"event-2"]
+    assert all(type(e.data) is bytes for e in first)
+    text = library.event_to_string(state, b"abc")
+    library.event_to_string(state, b"zzzzzzzz")
+    assert text == "str:abc"
+    requests = [ExtractRequest(0, "odd.arg", "one", FieldType.STRING),
+                ExtractRequest(0, "odd.arg", "two", FieldType.STRING)]
+    library.extract_fields(state, first[0], requests)
+    # The plugin wrote both answers into one buffer: the second overwrote the first, and the
+    # bridge read them only after the call, as the contract allows; what it read is a str copy.
+    assert requests[0].res_str == requests[1].res_str == "arg:two"
+    library.extract_fields(state, first[0], [ExtractRequest(0, "odd.arg", "three", FieldType.STRING)])
+    assert requests[0].res_str == "arg:two"
+
+
+@pytest.mark.clause("NATIVE-MEMORY-COPY")
+def test_copies_with_different_definitions_live_side_by_side(make_native):
+    source = make_native(WELL_BEHAVED_SOURCE)
+    other = dict(WELL_BEHAVED_SOURCE, name="ticker2", event_source="ticker2", id=2**30 + 9,
+                 fields=[{"type": "uint64", "name": "ticker2.count", "desc": "d"}])
+    second = make_native(other)
+    extractor = make_native(WELL_BEHAVED_EXTRACTOR)
+    registry = PluginRegistry()
+    loaded = [registry.load(NativeLibrary(p)) for p in (source, second, extractor)]
+    assert [p.name for p in loaded] == ["ticker", "ticker2", "tagger"]
+    assert [p.info.id for p in loaded[:2]] == [2**30 + 2, 2**30 + 9]
+    registry.shutdown()
+
+
+# NATIVE-EMPTY-ARG
+
+
+@pytest.mark.clause("NATIVE-EMPTY-ARG")
+def test_an_absent_argument_is_an_empty_string_not_null(compile_plugin):
+    library = NativeLibrary(odd(compile_plugin, "argecho"))
+    plugin = load(library)
+    field = plugin.info.field("odd.arg")
+    assert plugin.extract(Event(b"x", 1, 1), [(field, "")]) == ["arg:"]
+    assert plugin.extract(Event(b"x", 1, 1), [(field, "k")]) == ["arg:k"]
+
+
+@pytest.mark.clause("NATIVE-EMPTY-ARG")
+def test_native_fake_looks_up_the_bare_key_without_argument(make_native):
+    plugin = load(NativeLibrary(make_native(WELL_BEHAVED_SOURCE)))
+    count, label = plugin.info.fields
+    event = Event(b"ticker.count=7;ticker.label=bare;ticker.label[]=empty", 1, 1)
+    assert plugin.extract(event, [(count, ""), (label, ""), (label, "a")]) == [7, "bare", None]
+
+
+# NATIVE-BAD-INPUT
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_a_file_that_is_not_a_shared_library(tmp_path):
+    fake = tmp_path / "plugin.so"
+    fake.write_text("not an ELF file at all\n")
+    with pytest.raises(LoadError) as error:
+        open_native(fake)
+    assert f"error loading plugin {fake}:" in str(error.value)
+    assert "ELF" in str(error.value) or "too short" in str(error.value)
+    with pytest.raises(LoadError, match="no such file"):
+        open_native(tmp_path / "missing.so")
+    with pytest.raises(LoadError, match="is a directory"):
+        open_native(tmp_path)
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_a_missing_symbol_is_reported_by_the_loader(compile_plugin):
+    library = NativeLibrary(odd(compile_plugin, "nonext", OMIT_NEXT_BATCH=None))
+    assert "plugin_next_batch" not in library.symbols
+    assert "plugin_get_progress" not in library.symbols
+    with pytest.raises(LoadError, match="Dynamic library symbol plugin_next_batch not present"):
+        load(library)
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+@pytest.mark.parametrize("define, message", [
+    ("INIT_NULL", "Plugin handle or get_last_error function not defined"),
+    ("INIT_FAIL", "Could not initialize plugin: odd failure \\xff here"),
+])
+def test_failing_init(compile_plugin, define, message):
+    with pytest.raises(LoadError) as error:
+        load(NativeLibrary(odd(compile_plugin, define.lower(), **{define: None})))
+    assert error.value.clause == "INIT-FAILURE"
+    assert message in str(error.value)
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_success_with_zero_events(compile_plugin):
+    plugin = load(NativeLibrary(odd(compile_plugin, "zero", ZERO_EVENTS=None)))
+    plugin.open()
+    with pytest.raises(PluginCallError, match="unexpected 0 size event returned by plugin odd"):
+        EventStream(plugin, clock=lambda: 1).next()
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+@pytest.mark.parametrize("define, message", [
+    ("HUGE_BATCH", "returned 5000000 events in one batch"),
+    ("NULL_BATCH", "returned 3 events but a NULL event array"),
+    ("HUGE_EVENT", "has datalen 4026531840"),
+])
+def test_absurd_batches(compile_plugin, define, message):
+    plugin = load(NativeLibrary(odd(compile_plugin, define.lower(), **{define: None})))
+    plugin.open()
+    with pytest.raises(PluginCallError, match=message):
+        plugin.next_batch()
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_invalid_utf8_name(compile_plugin):
+    with pytest.raises(LoadError) as error:
+        load(NativeLibrary(odd(compile_plugin, "badname", BAD_NAME=None)))
+    assert "plugin_get_name returned a string that is not valid UTF-8" in str(error.value)
+    assert error.value.clause == "PLUGIN-INFO-STRINGS"
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_invalid_fields_json(compile_plugin):
+    with pytest.raises(LoadError) as error:
+        load(NativeLibrary(odd(compile_plugin, "badfields", BAD_FIELDS=None)))
+    assert error.value.clause == "FIELDS-JSON"
+    assert "error in plugin odd: get_fields returned an invalid JSON" in str(error.value)
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+@pytest.mark.parametrize("text, reason", [
+    (None, "cannot open: No such file or directory"),
+    ('{"name": ', "invalid JSON at byte 9: unexpected end of text"),
+    ("[1, 2]", "a plugin definition must be a JSON object"),
+    ('{"events": [{"ts": -5}]}', 'events[0].ts must be "now" or an integer'),
+    ('{"batches": [{"rc": "maybe"}]}', "batches[0].rc must be one of success, timeout, eof, failure"),
+    ('{"id": 4294967296}', "id must be an integer from 0 to 4294967295"),
+    ("[" * 100000, "invalid JSON at byte 512: nested too deeply"),
+], ids=["missing", "truncated", "array", "negative-ts", "bad-rc", "big-id", "deep"])
+def test_a_bad_definition_fails_init_with_a_clear_error(native_build, tmp_path, text, reason):
+    path = tmp_path / "broken.so"
+    shutil.copyfile(native_build, path)
+    if text is not None:
+        (tmp_path / "broken.so.json").write_text(text)
+    library = NativeLibrary(path)
+    assert library.get_name() == "invalid_definition"
+    with pytest.raises(LoadError) as error:
+        load(library)
+    assert error.value.clause == "INIT-FAILURE"
+    assert f"Could not initialize plugin: definition file {path}.json: {reason}" in str(error.value)
+
+
+# NATIVE-API-DISPATCH
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH")
+def test_dispatch_on_the_required_api_major(compile_plugin):
+    assert isinstance(open_native(odd(compile_plugin, "v030")), NativeLibrary)
+    assert isinstance(open_native(odd(compile_plugin, "v020", API='"0.2.0"')), NativeLibrary)
+    for version, contract in (("1.0.0", "1.x/2.x"), ("2.4.1", "1.x/2.x"), ("3.12.0", "3.x")):
+        with pytest.raises(LoadError) as error:
+            open_native(odd(compile_plugin, "v" + version.replace(".", ""), API=f'"{version}"'))
+        assert error.value.clause == "API-VERSION-COMPAT"
+        assert f"the {contract} native contract is not implemented" in str(error.value)
+    with pytest.raises(LoadError, match="major version no plugin API has"):
+        open_native(odd(compile_plugin, "v900", API='"9.0.0"'))
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH")
+def test_an_unparsable_version_is_left_to_the_loader(compile_plugin):
+    library = open_native(odd(compile_plugin, "vbad", API='"zero.three"'))
+    with pytest.raises(LoadError) as error:
+        load(library)
+    assert error.value.clause == "API-VERSION-FORMAT"
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH", "NATIVE-BAD-INPUT")
+def test_a_library_without_the_version_symbol(compile_plugin):
+    path = compile_plugin("int not_a_plugin(void) { return 1; }\n", "noversion")
+    with pytest.raises(LoadError, match="Could not resolve plugin_get_required_api_version function"):
+        open_native(path)
+
+
+# NATIVE-PARITY (examples; the property is in conformance/properties/test_native_parity.py)
+
+
+@pytest.mark.clause("NATIVE-PARITY")
+@pytest.mark.parametrize("case", sorted(MISBEHAVING))
+def test_misbehaving_definitions_are_refused_alike(make_native, case):
+    definition, clause, text = MISBEHAVING[case]
+    errors = []
+    for library in (DefinedLibrary(definition), NativeLibrary(make_native(definition))):
+        with pytest.raises(LoadError) as error:
+            load(library)
+        errors.append((error.value.clause, error.value.reason))
+    assert errors[0] == errors[1]
+    assert errors[1][0] == clause and text in errors[1][1]
+
+
+@pytest.mark.clause("NATIVE-PARITY")
+@pytest.mark.parametrize("case", sorted(CONFLICTING_PAIRS))
+def test_conflicting_pairs_are_refused_alike(make_native, case):
+    first, second, clause = CONFLICTING_PAIRS[case]
+    registry = PluginRegistry()
+    registry.load(NativeLibrary(make_native(first)))
+    with pytest.raises(LoadError) as error:
+        registry.load(NativeLibrary(make_native(second)))
+    assert error.value.clause == clause
+
+
+# NATIVE-SYSDIG-LOAD
+
+SYSDIG_DEFINITION = {
+    "required_api_version": "0.3.0", "type": 1, "id": 1073741900, "name": "natfake",
+    "description": "native fake plugin for the sysdig check", "contact": "plugref", "version": "0.1.0",
+    "event_source": "natfake",
+    "fields": [{"type": "uint64", "name": "natfake.count", "desc": "a count"},
+               {"type": "string", "name": "natfake.word", "desc": "a word"}],
+    "events": [{"ts": 1000, "values": {"natfake.count": 1, "natfake.word": "one"}},
+               {"ts": 2000, "values": {"natfake.count": 18446744073709551615}},
+               {"ts": "now", "values": {"natfake.word": "three words"}},
+               {"ts": 4000, "values": {"natfake.count": "not a number", "natfake.word": "four"}},
+               {"ts": 5000, "data": "opaque"}],
+    "batch_size": 2,
+}
+
+
+@pytest.mark.clause("NATIVE-SYSDIG-LOAD")
+@pytest.mark.skipif(shutil.which("sysdig") is None, reason="sysdig is not installed")
+def test_sysdig_prints_what_plugref_extracts(make_native):
+    path = make_native(SYSDIG_DEFINITION)
+    # -I must name the plugin exactly as -H did; the leading '*' prints lines with missing
+    # values as <NA> instead of dropping them.
+    result = subprocess.run(["sysdig", "-H", str(path), "-I", str(path), "-p",
+                             "*%evt.num %natfake.count %natfake.word"],
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "TZ": "UTC"})
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+
+    plugin = load(NativeLibrary(path))
+    plugin.open()
+    fields = [plugin.info.field("natfake.count"), plugin.info.field("natfake.word")]
+    expected = []
+    for event in EventStream(plugin, clock=lambda: 1):
+        # sysdig extracts one field per call, so a failing uint64 does not hide the string.
+        values = [plugin.extract(event.as_plugin_input(), [(f, "")])[0] for f in fields]
+        expected.append(" ".join([str(event.num)] + ["<NA>" if v is None else str(v) for v in values]))
+    plugin.shutdown()
+    assert printed == expected
+    assert expected[0] == "1 1 one" and expected[3] == "4 <NA> four"
