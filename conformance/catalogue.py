@@ -31,3 +31,33 @@ def cited_clauses() -> dict[str, set[str]]:
                 for clause in _ID.findall(citation):
                     cited.setdefault(clause, set()).add(str(path.relative_to(ROOT)))
     return cited
+
+
+def sync_tests_lines(spec: Path = SPEC) -> list[str]:
+    """Rewrite each clause's `- Tests:` line from the citations; returns the clauses changed.
+
+    The Tests lines are derived data: this keeps them true after tests move or are added.
+    """
+    cited = cited_clauses()
+    text = spec.read_text()
+    sections = re.split(r"(?m)^(?=### `)", text)
+    changed = []
+    for i, section in enumerate(sections):
+        match = _HEADING.match(section)
+        if not match or match.group(1) not in cited:
+            continue
+        line = "- Tests: " + ", ".join(f"`{f}`" for f in sorted(cited[match.group(1)])) + "."
+        updated = re.sub(r"(?m)^- Tests: .*$", line, section, count=1)
+        if updated != section:
+            sections[i] = updated
+            changed.append(match.group(1))
+    spec.write_text("".join(sections))
+    return changed
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--sync"]:
+        sys.exit("usage: python -m conformance.catalogue --sync   (rewrite the Tests lines of docs/spec.md)")
+    print("updated:", ", ".join(sync_tests_lines()) or "nothing")

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from .api import FRAMEWORK_API_VERSION
 from .engine import EventStream
+from .inspector import Inspection, Inspector
 from .errors import PlugrefError
 from .libraries import open_library
 from .registry import PluginRegistry
@@ -65,12 +66,46 @@ def run_demo(max_events: int | None) -> int:
         registry.shutdown()
 
 
+def inspect(args: argparse.Namespace) -> int:
+    inspector = Inspector()
+    try:
+        settings = Inspection(plugins=args.plugin, input=args.input, filter=" ".join(args.filter) or None,
+                              format=args.print, json=args.json, max_events=args.numevents)
+        if args.list or args.list_plugins:
+            for text in settings.plugins:
+                inspector.load(text)
+            listing = inspector.field_listing() if args.list else inspector.plugin_listing()
+            print("\n".join(listing))
+            return 0
+        for line in inspector.run(settings):
+            print(line)
+        return 0
+    finally:
+        inspector.registry.shutdown()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
                                      "framework (plugin API 0.3.0) and its conformance suite.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the bundled demo: Python plugins loaded, checked and driven")
     run.add_argument("-n", "--numevents", type=int, default=None, help="stop after N events")
+
+    look = commands.add_parser("inspect", help="load plugins and print their events, as sysdig does",
+                               description="Load plugins and print the events of a source plugin, filtered "
+                                           "and formatted; the options are sysdig's.")
+    look.add_argument("-H", "--plugin", action="append", default=[], metavar="PATH[:INIT]",
+                      help="load a plugin: a .so path, a Python module (fake_plugins.counter) or a definition "
+                           "file, with its init config after the first colon; repeatable")
+    look.add_argument("-I", "--input", metavar="NAME|PATH[:OPEN]",
+                      help="open this source plugin (a loaded plugin's name or path), with open params")
+    look.add_argument("-p", "--print", metavar="FORMAT", help="output format, e.g. '*%%evt.num %%x.word'; a "
+                      "leading * prints <NA> for missing values")
+    look.add_argument("-j", "--json", action="store_true", help="print each event as JSON with typed values")
+    look.add_argument("-n", "--numevents", type=int, metavar="N", help="stop after N events that pass the filter")
+    look.add_argument("-l", "--list", action="store_true", help="list the fields of the loaded plugins")
+    look.add_argument("--list-plugins", action="store_true", help="list the loaded plugins")
+    look.add_argument("filter", nargs="*", help="the filter (condition), e.g. 'x.word in (nginx, sshd)'")
     return parser
 
 
@@ -79,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run_demo(args.numevents)
+        return inspect(args)
     except PlugrefError as exc:
         print(f"plugref: error: {exc}", file=sys.stderr)
         return 1
-    return 2
+    except BrokenPipeError:
+        return 0
 
 
 if __name__ == "__main__":

@@ -10,4 +10,6 @@ def test_every_switch_edits_exactly_one_place():
 
 
 def test_every_clause_has_a_switch():
-    assert [c for c in clause_ids() if c not in SWITCHES and not c.startswith("NATIVE-")] == []
+    # NATIVE-PARITY and NATIVE-SYSDIG-LOAD are properties of the fake plugin, not rules of the reference.
+    exempt = {"NATIVE-PARITY", "NATIVE-SYSDIG-LOAD"}
+    assert [c for c in clause_ids() if c not in SWITCHES and c not in exempt] == []

@@ -18,6 +18,7 @@ from pathlib import Path
 from reference.api import ALL_SYMBOLS
 
 SOURCE = Path(__file__).with_name("defined_plugin.c")
+GENERATOR_SOURCE = Path(__file__).with_name("generator.c")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "native"
 CFLAGS = ("-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror")
@@ -36,11 +37,19 @@ def build_native_fake(cache_dir: str | Path | None = None, omit: frozenset[str] 
     unknown = set(omit) - set(ALL_SYMBOLS)
     if unknown:
         raise ValueError(f"not symbols of the 0.3.0 contract: {sorted(unknown)}")
-    source = SOURCE.read_bytes()
-    omitted = sorted(omit)
+    return _build(SOURCE, cache_dir, sorted(omit))
+
+
+def build_generator(cache_dir: str | Path | None = None) -> Path:
+    """The compiled generator plugin (fake_plugins/native/generator.c), for benchmarks."""
+    return _build(GENERATOR_SOURCE, cache_dir, [])
+
+
+def _build(source_path: Path, cache_dir: str | Path | None, omitted: list[str]) -> Path:
+    source = source_path.read_bytes()
     key = hashlib.sha256(source + b"\0" + " ".join(CFLAGS).encode() + b"\0" + ",".join(omitted).encode())
     cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
-    target = cache / f"defined_plugin-{key.hexdigest()[:16]}.so"
+    target = cache / f"{source_path.stem}-{key.hexdigest()[:16]}.so"
     if target.is_file():
         return target
     compiler = shutil.which("gcc") or shutil.which("cc")
@@ -50,7 +59,7 @@ def build_native_fake(cache_dir: str | Path | None = None, omit: frozenset[str] 
     # Build under a temporary name and rename, so concurrent builders never see a partial file.
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
     os.close(fd)
-    command = [compiler, *CFLAGS, *(f"-DOMIT_{s}" for s in omitted), "-o", tmp, str(SOURCE)]
+    command = [compiler, *CFLAGS, *(f"-DOMIT_{s}" for s in omitted), "-o", tmp, str(source_path)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         os.unlink(tmp)

@@ -1,0 +1,212 @@
+"""plugref and sysdig 0.29 print the same lines for the same plugin, filter and format.
+
+sysdig is a native implementation of API 0.3.0; the native fake plugin runs in both. Where sysdig
+departs from the spec, the explicit tests at the end show it (and the clause records it).
+Clauses: OUTPUT-FORMAT, OUTPUT-MISSING, OUTPUT-JSON, OUTPUT-DEFAULT, EVT-FIELDS, FILTER-OPERATORS,
+FILTER-MIXED-ANDOR, FILTER-PLUGIN-FIELDS.
+"""
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance.filter_strategies import SOURCE_DEFINITION, TAG_ARGS, event_lists
+from fake_plugins.misbehaving import variant
+from fake_plugins.native.fixtures import make_native, native_build, native_dir  # noqa: F401
+from reference.filter.ast import And, Check, FieldRef, ListValue, Not, Or, to_text
+from reference.inspector import Inspection, Inspector
+
+pytestmark = pytest.mark.skipif(shutil.which("sysdig") is None, reason="sysdig 0.29 is not installed")
+
+PLUGIN_TOKENS = ["x.i", "x.word", "x.path"] + [f"x.tag[{a}]" for a in TAG_ARGS]
+EVT_TOKENS = ["evt.num", "evt.pluginname", "evt.plugininfo", "evt.rawtime", "evt.rawtime.s", "evt.rawtime.ns",
+              "evt.time", "evt.time.s", "evt.time.iso8601", "evt.datetime", "evt.datetime.s"]
+LITERALS = [" ", " | ", "=", ":", "x", " - "]
+#: sysdig 0.29 reads a plugin field token up to the next blank (see the departure test below).
+LITERALS_AFTER_PLUGIN_FIELDS = [" ", " | ", " - "]
+BASE_TS = 1_650_000_000_123_456_789
+
+
+@st.composite
+def formats(draw) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        width = draw(st.sampled_from(["", "", "", "3", "12"]))
+        token = draw(st.sampled_from(PLUGIN_TOKENS + EVT_TOKENS))
+        parts.append(f"%{width}{token}")
+        parts.append(draw(st.sampled_from(LITERALS_AFTER_PLUGIN_FIELDS if token.startswith("x.") else LITERALS)))
+    return ("*" if draw(st.booleans()) else "") + "".join(parts).rstrip()
+
+
+NUMBERS = ["0", "1", "2", "3", "5", str(BASE_TS)]
+
+
+@st.composite
+def sysdig_checks(draw) -> Check:
+    """Checks sysdig 0.29 can run: with the operators its parser knows, on fields not starting with 'n'."""
+    name = draw(st.sampled_from(["evt.num", "evt.pluginname", "evt.plugininfo", "evt.rawtime", "x.i", "x.word",
+                                 "x.path", "x.tag"]))
+    arg = draw(st.sampled_from(TAG_ARGS)) if name == "x.tag" else None
+    numeric = name in ("evt.num", "evt.rawtime", "x.i")
+    op = draw(st.sampled_from(["=", "!=", "<", "<=", ">", ">=", "in", "exists"] if numeric else
+                              ["=", "!=", "contains", "icontains", "startswith", "endswith", "glob", "in",
+                               "exists"]))
+    if op == "exists":
+        return Check(FieldRef(name, arg), op)
+    if numeric:
+        values = st.sampled_from(NUMBERS)
+    else:
+        values = st.sampled_from(["xsrc", "XSRC", "x.i=", "x.word=nginx", "*nginx*", "x.*", "sshd", "two words",
+                                  "nginx", "/opt", "/opt/*", "NGINX", "bash"])
+    if op == "in":
+        return Check(FieldRef(name, arg), op, ListValue(tuple(draw(st.lists(values, min_size=1, max_size=3)))))
+    return Check(FieldRef(name, arg), op, draw(values))
+
+
+sysdig_conditions = st.recursive(sysdig_checks(), lambda children: st.one_of(
+    children.map(Not),
+    st.lists(children, min_size=2, max_size=3).map(lambda c: And(tuple(c))),
+    st.lists(children, min_size=2, max_size=3).map(lambda c: Or(tuple(c)))), max_leaves=4)
+
+
+def definition_for(events: list[dict]) -> dict:
+    return variant(SOURCE_DEFINITION, events=[{"ts": BASE_TS + i * 1_000_001_000, "values": v}
+                                              for i, v in enumerate(events)], batch_size=2)
+
+
+def sysdig_lines(path, args: list[str], tz: str = "UTC") -> list[str]:
+    result = subprocess.run(["sysdig", "-H", str(path), "-I", str(path), *args], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "TZ": tz})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.splitlines()
+
+
+@contextlib.contextmanager
+def timezone(tz: str):
+    """Run plugref in-process in the local time zone `tz`, as sysdig runs with TZ set."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = tz
+    time.tzset()
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+def plugref_lines(path, settings: Inspection) -> list[str]:
+    inspector = Inspector()
+    try:
+        settings.plugins, settings.input = [str(path)], str(path)
+        return list(inspector.run(settings))
+    finally:
+        inspector.registry.shutdown()
+
+
+@pytest.mark.clause("OUTPUT-FORMAT", "OUTPUT-MISSING", "EVT-FIELDS")
+@settings(max_examples=40)
+@given(event_lists, formats(), st.sampled_from(["UTC", "Asia/Kolkata"]))
+def test_formats_print_as_in_sysdig(make_native, events, fmt, tz):
+    path = make_native(definition_for(events))
+    with timezone(tz):
+        assert plugref_lines(path, Inspection(format=fmt)) == sysdig_lines(path, ["-p", fmt], tz)
+
+
+@pytest.mark.clause("OUTPUT-JSON")
+@settings(max_examples=25)
+@given(event_lists, formats())
+def test_json_output_as_in_sysdig(make_native, events, fmt):
+    path = make_native(definition_for(events))
+    with timezone("UTC"):
+        ours = [json.loads(line) for line in plugref_lines(path, Inspection(format=fmt, json=True))]
+    theirs = [json.loads(line) for line in sysdig_lines(path, ["-j", "-p", fmt])]
+    assert ours == theirs
+
+
+@pytest.mark.clause("FILTER-OPERATORS", "FILTER-MISSING-VALUE")
+@settings(max_examples=40)
+@given(event_lists, sysdig_conditions, st.integers(1, 4) | st.none())
+def test_filters_select_as_in_sysdig(make_native, events, condition, limit):
+    path = make_native(definition_for(events))
+    text = to_text(condition)
+    args = ["-p", "*%evt.num %x.word"] + (["-n", str(limit)] if limit else []) + [text]
+    with timezone("UTC"):
+        ours = plugref_lines(path, Inspection(format="*%evt.num %x.word", filter=text, max_events=limit))
+    assert ours == sysdig_lines(path, args)
+
+
+@pytest.mark.clause("OUTPUT-DEFAULT", "OUTPUT-JSON")
+def test_default_line_and_default_json(make_native):
+    path = make_native(definition_for([{"x.i": 1, "x.word": "nginx"}, {}]))
+    with timezone("UTC"):
+        assert plugref_lines(path, Inspection()) == sysdig_lines(path, []) == [
+            "1 2022-04-15 05:20:00 [xsrc] x.i=1;x.word=nginx", "2 2022-04-15 05:20:01 [xsrc] "]
+        ours = [json.loads(line) for line in plugref_lines(path, Inspection(json=True))]
+    assert ours == [json.loads(line) for line in sysdig_lines(path, ["-j"])]
+
+
+@pytest.mark.clause("OUTPUT-FORMAT")
+@pytest.mark.parametrize("fmt", ["%", "x %% y", "%nope.field y", "%12"])
+def test_bad_formats_are_refused_with_sysdigs_words(make_native, fmt):
+    path = make_native(definition_for([{}]))
+    result = subprocess.run(["sysdig", "-H", str(path), "-I", str(path), "-p", fmt], capture_output=True, text=True,
+                            timeout=60)
+    theirs = (result.stdout + result.stderr).strip().splitlines()[-1]
+    with pytest.raises(Exception) as caught:
+        plugref_lines(path, Inspection(format=fmt))
+    assert str(caught.value) == theirs
+
+
+# Where sysdig 0.29 departs from the spec.
+
+@pytest.mark.clause("OUTPUT-FORMAT")
+def test_sysdig_misreads_text_glued_to_a_plugin_field_token(make_native):
+    path = make_native(definition_for([{"x.i": 5, "x.tag[a]": "A"}]))
+    with timezone("UTC"):
+        assert plugref_lines(path, Inspection(format="*%x.i=%x.tag[a] %x.i")) == ["5=A 5"]
+        assert plugref_lines(path, Inspection(format="*%x.tag['a']")) == ["A"]
+    assert sysdig_lines(path, ["-p", "*%x.i=%x.tag[a] %x.i"]) == ["<NA> 5"]
+    assert sysdig_lines(path, ["-p", "*%x.tag['a']"]) == ["<NA>"]
+
+
+@pytest.mark.clause("FILTER-PLUGIN-FIELDS")
+@pytest.mark.parametrize("prefix", ["n", "nat", "net"])
+def test_sysdig_refuses_filters_on_fields_starting_with_n(make_native, prefix):
+    definition = variant(SOURCE_DEFINITION, name=f"{prefix}src", event_source=prefix,
+                         fields=[{"type": "string", "name": f"{prefix}.word", "desc": "a word"}],
+                         events=[{"ts": 1, "values": {f"{prefix}.word": "nginx"}}, {"ts": 2, "values": {}}])
+    path = make_native(definition)
+    text = f"{prefix}.word = nginx"
+    assert plugref_lines(path, Inspection(format="%evt.num", filter=text)) == ["1"]
+    result = subprocess.run(["sysdig", "-H", str(path), "-I", str(path), "-p", "%evt.num", text],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "filter error at position 1: syntax error in filter" in result.stdout + result.stderr
+
+
+@pytest.mark.clause("FILTER-MIXED-ANDOR")
+def test_sysdig_refuses_mixed_and_or_plugref_follows_precedence(make_native):
+    path = make_native(definition_for([{}, {}, {}]))
+    text = "evt.num = 1 or evt.num = 2 and evt.num = 3"
+    assert plugref_lines(path, Inspection(format="%evt.num", filter=text)) == ["1"]
+    result = subprocess.run(["sysdig", "-H", str(path), "-I", str(path), "-p", "%evt.num", text],
+                            capture_output=True, text=True, timeout=60)
+    assert "expression mixes 'and' and 'or' in an ambiguous way. Please use brackets." in result.stdout + result.stderr
+    assert sysdig_lines(path, ["-p", "%evt.num", "evt.num = 1 or (evt.num = 2 and evt.num = 3)"]) == ["1"]
+
+
+@pytest.mark.clause("EVT-FIELDS")
+def test_sysdig_ignores_daylight_saving_time_plugref_does_not(make_native):
+    path = make_native(definition_for([{}]))  # 2022-04-15: summer time in Paris (UTC+2)
+    with timezone("Europe/Paris"):
+        assert plugref_lines(path, Inspection(format="%evt.time.s")) == ["07:20:00"]
+    assert sysdig_lines(path, ["-p", "%evt.time.s"], "Europe/Paris") == ["06:20:00"]
