@@ -88,7 +88,7 @@ SWITCHES = {
                        '"*%evt.num %evt.datetime [%evt.pluginname] %evt.plugininfo"'),
     "NATIVE-STRUCT-LAYOUT": ("reference/native.py", '("field_present", ctypes.c_bool)',
                              '("field_present", ctypes.c_uint8 * 2)'),
-    "NATIVE-EMPTY-ARG": ("reference/native.py", 'slot.arg = arg  #', 'slot.arg = arg or None  #'),
+    "NATIVE-EMPTY-ARG": ("reference/native.py", "slot.arg = arg_bytes  #", "slot.arg = arg_bytes or None  #"),
     "NATIVE-BAD-INPUT": ("reference/native.py", "        if count > MAX_BATCH_EVENTS:\n",
                          "        if False:\n"),
     "NATIVE-API-DISPATCH": ("reference/native.py", "    if major in (1, 2, 3):\n", "    if False:\n"),

@@ -65,10 +65,13 @@ class Inspector:
             if settings.filter else None
         formatter = Formatter(settings.format or DEFAULT_FORMAT, table, plan)
         passed = 0
+        sources_by_id: dict[int, LoadedPlugin | None] = {}
         for event in events:
             if settings.max_events is not None and passed >= settings.max_events:
                 return
-            context = EventContext(event, plan, self.registry.source_plugin_by_id(event.plugin_id))
+            if event.plugin_id not in sources_by_id:
+                sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
+            context = EventContext(event, plan, sources_by_id[event.plugin_id])
             if condition is not None and not condition.matches(context):
                 continue
             passed += 1

@@ -108,6 +108,7 @@ class NativeLibrary:
         self.location = str(path)
         self._dll = handle if handle is not None else _dlopen(self.location)
         self._fn: dict[str, Any] = {}
+        self._slots = None
         present = []
         for symbol in ALL_SYMBOLS:
             try:
@@ -248,20 +249,33 @@ class NativeLibrary:
         pointer = self._call("plugin_event_to_string", self._handle(state), bytes(data), len(data))
         return self._text("plugin_event_to_string", pointer)
 
+    def _extract_slots(self, requests: list[ExtractRequest]):
+        """The ss_plugin_extract_field array for these requests, reused while they stay the same.
+
+        A filter asks for the same fields on every event, so the array and its encoded names are
+        built once; the encoded bytes stay referenced with the array for as long as it is used.
+        """
+        shape = tuple((r.field_id, r.field, r.arg or "", int(r.ftype)) for r in requests)
+        if self._slots is None or self._slots[0] != shape:
+            fields = (NativeExtractField * max(len(shape), 1))()
+            encoded = []
+            for slot, (field_id, name, arg, ftype) in zip(fields, shape):
+                name_bytes, arg_bytes = name.encode("utf-8"), arg.encode("utf-8")
+                encoded += [name_bytes, arg_bytes]
+                slot.field_id, slot.field, slot.ftype = field_id, name_bytes, ftype
+                slot.arg = arg_bytes  # never NULL: an absent argument is "" (EXTRACT-ARG-EMPTY)
+            self._slots = (shape, fields, encoded)
+        fields = self._slots[1]
+        for slot in fields:
+            slot.field_present = False  # a plugin that skips a field must not leave an old answer
+        return fields
+
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
         data = bytes(event.data)
-        # The buffer and encoded names stay referenced here until the call returns.
-        buffer = ctypes.create_string_buffer(data, len(data)) if data else None
-        c_event = NativeEvent(event.evtnum, ctypes.cast(buffer, ctypes.c_void_p) if buffer else None, len(data),
-                              event.ts)
-        names = [(r.field.encode("utf-8"), (r.arg or "").encode("utf-8")) for r in requests]
-        fields = (NativeExtractField * max(len(requests), 1))()
-        for slot, request, (name, arg) in zip(fields, requests, names):
-            slot.field_id = request.field_id
-            slot.field = name
-            slot.arg = arg  # never NULL: an absent argument is "" (EXTRACT-ARG-EMPTY)
-            slot.ftype = int(request.ftype)
-        rc = self._call("plugin_extract_fields", self._handle(state), ctypes.byref(c_event), len(requests), fields)
+        # `data` stays referenced here until the call returns; the plugin reads it in place.
+        c_event = NativeEvent(event.evtnum, ctypes.cast(data, ctypes.c_void_p) if data else None, len(data), event.ts)
+        fields = self._extract_slots(requests)
+        rc = self._call("plugin_extract_fields", state, ctypes.byref(c_event), len(requests), fields)
         if rc != ReturnCode.SUCCESS:
             return rc  # the framework takes no value from a failed call
         for slot, request in zip(fields, requests):
