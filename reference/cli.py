@@ -3,82 +3,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
 
-from .api import FRAMEWORK_API_VERSION
-from .engine import EventStream
-from .inspector import Inspection, Inspector
+from . import falco_app
 from .errors import PlugrefError
-from .libraries import open_library
-from .registry import PluginRegistry
-
-#: The demo: (plugin, init config), in load order, then the source to open and the fields to show.
-DEMO_PLUGINS = (("fake_plugins.counter", '{"max_events": 12, "batch_size": 5}'),
-                ("fake_plugins.json_extractor", ""))
-DEMO_SOURCE = "counter"
-DEMO_FIELDS = (("counter.n", ""), ("counter.divisible", "3"), ("counter.proc", ""),
-               ("json.value", "/user/name"), ("json.value", "/nope"))
-
-
-def _describe(registry: PluginRegistry) -> list[str]:
-    lines = [f"{len(registry.plugins)} plugins loaded into a plugin API {FRAMEWORK_API_VERSION} framework:"]
-    for plugin in registry.plugins:
-        info = plugin.info
-        if info.is_source:
-            kind = f"source plugin, ID {info.id}, event source {info.event_source}"
-        else:
-            sources = ", ".join(info.extract_event_sources) or "every event source"
-            kind = f"extractor plugin for {sources}"
-        lines.append(f"  {info.name} {info.version}: {kind}")
-        lines.append(f"    fields: {', '.join(f.name + ('[arg]' if f.arg_required else '') for f in info.fields)}")
-    return lines
-
-
-def run_demo(max_events: int | None) -> int:
-    registry = PluginRegistry()
-    try:
-        for spec, config in DEMO_PLUGINS:
-            registry.load(open_library(spec), config)
-        for line in _describe(registry):
-            print(line)
-        for warning in registry.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        source = registry.source_plugin_for(DEMO_SOURCE)
-        source.open("")
-        resolved = [(registry.resolve_field(DEMO_SOURCE, name), arg) for name, arg in DEMO_FIELDS]
-        print("events:")
-        stream = EventStream(source)
-        for event in stream:
-            raw = event.as_plugin_input()
-            shown = []
-            for (plugin, field_info), arg in resolved:
-                value = plugin.extract(raw, [(field_info, arg)])[0]
-                label = f"{field_info.name}[{arg}]" if arg else field_info.name
-                shown.append(f"{label}={'<NA>' if value is None else value}")
-            when = datetime.fromtimestamp(event.ts / 1e9, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
-            print(f"  {event.num} {when}Z {event.source} {source.event_to_string(event.data)}")
-            print(f"      {' '.join(shown)}")
-            if max_events is not None and event.num >= max_events:
-                break
-        print(f"summary: {stream.count} events read from {source.name}")
-        return 0
-    finally:
-        registry.shutdown()
+from .inspector import Inspection, Inspector
 
 
 def inspect(args: argparse.Namespace) -> int:
     inspector = Inspector()
     try:
         settings = Inspection(plugins=args.plugin, input=args.input, filter=" ".join(args.filter) or None,
-                              format=args.print, json=args.json, max_events=args.numevents)
+                              format=args.print, json=args.json, max_events=args.numevents, read=args.read,
+                              write=args.write)
         if args.list or args.list_plugins:
             for text in settings.plugins:
                 inspector.load(text)
             listing = inspector.field_listing() if args.list else inspector.plugin_listing()
             print("\n".join(listing))
             return 0
-        for line in inspector.run(settings):
+        notes: list[str] = []
+        for line in inspector.run(settings, notes):
             print(line)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
         return 0
     finally:
         inspector.registry.shutdown()
@@ -88,8 +35,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
                                      "framework (plugin API 0.3.0) and its conformance suite.")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the bundled demo: Python plugins loaded, checked and driven")
+    run = commands.add_parser("run", help="run rules on plugin events, as Falco does (no arguments: the bundled demo)",
+                              description="Load the plugins of a falco.yaml, load rules files for their event "
+                                          "sources, and print an alert for every event a rule matches. With no "
+                                          "arguments, runs the bundled demo.")
+    run.add_argument("-c", "--config", metavar="FALCO_YAML", help="the configuration (its plugins, load_plugins, "
+                     "rules_files, priority, json_output)")
+    run.add_argument("-r", "--rules", action="append", default=[], metavar="FILE", help="a rules file; repeatable")
+    run.add_argument("--json", action="store_true", help="print alerts as JSON, one per line")
+    run.add_argument("--plugins-dir", metavar="DIR", help="where relative library_path values resolve "
+                     "(default: $PLUGREF_PLUGINS_DIR or /usr/share/falco/plugins)")
     run.add_argument("-n", "--numevents", type=int, default=None, help="stop after N events")
+
+    check = commands.add_parser("validate", help="validate rules files, as falco -V does")
+    check.add_argument("rules", nargs="+", metavar="RULES_FILE")
+    check.add_argument("-c", "--config", metavar="FALCO_YAML", help="load these plugins first, for their sources "
+                       "and fields")
+    check.add_argument("--json", action="store_true", help="print the load results as JSON")
+    check.add_argument("--plugins-dir", metavar="DIR", help="where relative library_path values resolve")
 
     look = commands.add_parser("inspect", help="load plugins and print their events, as sysdig does",
                                description="Load plugins and print the events of a source plugin, filtered "
@@ -99,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "file, with its init config after the first colon; repeatable")
     look.add_argument("-I", "--input", metavar="NAME|PATH[:OPEN]",
                       help="open this source plugin (a loaded plugin's name or path), with open params")
+    look.add_argument("-r", "--read", metavar="FILE", help="read events from a capture file (.scap, plain or gzip)")
+    look.add_argument("-w", "--write", metavar="FILE", help="write the events that pass the filter to a capture "
+                      "file (gzip when it ends in .gz) instead of printing them")
     look.add_argument("-p", "--print", metavar="FORMAT", help="output format, e.g. '*%%evt.num %%x.word'; a "
                       "leading * prints <NA> for missing values")
     look.add_argument("-j", "--json", action="store_true", help="print each event as JSON with typed values")
@@ -113,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "run":
-            return run_demo(args.numevents)
+            return falco_app.run(args.config, args.rules, args.json, args.plugins_dir, args.numevents)
+        if args.command == "validate":
+            return falco_app.validate(args.rules, args.config, args.json, args.plugins_dir)
         return inspect(args)
     except PlugrefError as exc:
         print(f"plugref: error: {exc}", file=sys.stderr)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .capture import PPME_PLUGINEVENT_E, CaptureWriter, check_plugin_versions, read_capture
 from .engine import EventStream, PluginEvent
 from .errors import PlugrefError
 from .event_fields import BUILTINS, EventContext, ExtractionPlan, FieldTable
@@ -34,6 +35,8 @@ class Inspection:
     format: str | None = None                          # -p
     json: bool = False                                 # -j
     max_events: int | None = None                      # -n
+    read: str | None = None                            # -r FILE
+    write: str | None = None                           # -w FILE
 
 
 class Inspector:
@@ -57,13 +60,27 @@ class Inspector:
             raise PlugrefError(f"plugin {plugin.name} is not a source plugin and cannot be used as input.")
         return plugin, params
 
-    def lines(self, source: LoadedPlugin, events: Iterator[PluginEvent], settings: Inspection) -> Iterator[str]:
-        """The printed line of every event that passes the filter (and formats)."""
-        table = FieldTable(self.registry, source.info.event_source)
-        plan = ExtractionPlan()
-        condition = compile_filter(parse(settings.filter), table, plan, text=settings.filter) \
-            if settings.filter else None
-        formatter = Formatter(settings.format or DEFAULT_FORMAT, table, plan)
+    def _table(self, source: str | None) -> FieldTable:
+        return FieldTable(self.registry, source)
+
+    def lines(self, default_source: str | None, events: Iterator[PluginEvent], settings: Inspection,
+              writer: CaptureWriter | None = None) -> Iterator[str]:
+        """The printed line of every event that passes the filter (and formats); with a writer,
+        the passing events are written to it instead."""
+        compiled: dict[str | None, tuple] = {}
+
+        def for_source(source: str | None):
+            # Events of a source no loaded plugin provides read with the default table: their
+            # evt.* fields have values, their plugin fields none (CAPTURE-UNKNOWN-PLUGIN).
+            key = source if self.registry.source_plugin_for(source or "") else default_source
+            if key not in compiled:
+                table, plan = self._table(key), ExtractionPlan()
+                condition = compile_filter(parse(settings.filter), table, plan, text=settings.filter) \
+                    if settings.filter else None
+                compiled[key] = (condition, Formatter(settings.format or DEFAULT_FORMAT, table, plan), plan)
+            return compiled[key]
+
+        for_source(default_source)  # compile errors show before any event is read
         passed = 0
         sources_by_id: dict[int, LoadedPlugin | None] = {}
         for event in events:
@@ -71,11 +88,14 @@ class Inspector:
                 return
             if event.plugin_id not in sources_by_id:
                 sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
+            condition, formatter, plan = for_source(event.source)
             context = EventContext(event, plan, sources_by_id[event.plugin_id])
             if condition is not None and not condition.matches(context):
                 continue
             passed += 1
-            if settings.json:
+            if writer is not None:
+                writer.write(event)
+            elif settings.json:
                 values = formatter.values(context)
                 if values is not None:
                     yield json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -84,14 +104,47 @@ class Inspector:
                 if line is not None:
                     yield line
 
-    def run(self, settings: Inspection) -> Iterator[str]:
+    def capture_events(self, path: str, notes: list[str]) -> Iterator[PluginEvent]:
+        """The plugin events of a capture, numbered from 1, attributed to the loaded source plugins.
+
+        CAPTURE-PLUGIN-VERSION: the plugins that wrote the capture must have the major version of
+        those loaded now; a capture without plugref's record is read without that check.
+        """
+        reader = read_capture(path)
+        loaded = {p.info.id: p.info.version for p in self.registry.source_plugins()}
+        if reader.plugins is None:
+            notes.append(f"capture {path} has no plugin version record: plugin versions not checked")
+        errors = check_plugin_versions(reader.plugins, loaded)
+        if errors:
+            raise PlugrefError("; ".join(errors), "CAPTURE-PLUGIN-VERSION")
+        num = 0
+        for event in reader:
+            num += 1  # every event counts, as in sysdig, even those plugref cannot interpret
+            if event.type != PPME_PLUGINEVENT_E:
+                continue
+            source = self.registry.source_plugin_by_id(event.plugin_id)
+            yield event.to_plugin_event(num, source.info.event_source if source else "")
+
+    def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
+        notes = notes if notes is not None else []
         for text in settings.plugins:
             self.load(text)
-        if settings.input is None:
-            raise PlugrefError("no input: name a source plugin with -I")
-        source, params = self.input_plugin(settings.input)
-        source.open(params)
-        yield from self.lines(source, iter(EventStream(source)), settings)
+        if settings.read is not None:
+            sources = self.registry.source_plugins()
+            default = sources[0].info.event_source if sources else None
+            events = self.capture_events(settings.read, notes)
+        elif settings.input is not None:
+            source, params = self.input_plugin(settings.input)
+            source.open(params)
+            default, events = source.info.event_source, iter(EventStream(source))
+        else:
+            raise PlugrefError("no input: name a source plugin with -I, or a capture file with -r")
+        if settings.write is None:
+            yield from self.lines(default, events, settings)
+            return
+        recorded = {p.info.id: (p.name, p.info.version) for p in self.registry.source_plugins()}
+        with CaptureWriter(settings.write, plugins=recorded) as writer:
+            yield from self.lines(default, events, settings, writer)
 
     def field_listing(self) -> list[str]:
         """`-l`: the fields, by class, as sysdig lists them."""

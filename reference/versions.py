@@ -36,3 +36,15 @@ def api_version_compatible(required: semver.Version, framework: semver.Version |
     if required.minor != framework.minor:
         return framework.minor > required.minor
     return framework.patch >= required.patch
+
+
+def plugin_version_compatible(loaded: str, required: str) -> bool:
+    """RULES-PLUGIN-VERSIONS: does a loaded version satisfy a required one?
+
+    Same major, and loaded >= required on (major, minor, patch); there is no special case for
+    0.x (0.2.0 satisfies 0.1.0), as in Falco. The same rule serves required_engine_version.
+    """
+    have, want = parse_version(loaded), parse_version(required)
+    if have is None or want is None:
+        return False
+    return have.major == want.major and (have.major, have.minor, have.patch) >= (want.major, want.minor, want.patch)

@@ -2,32 +2,59 @@
 import subprocess
 import sys
 
-import pytest
-
 from reference.cli import main
 
 
-def test_demo_runs_and_shows_plugins_events_and_fields(capsys):
-    assert main(["run", "-n", "3"]) == 0
-    out = capsys.readouterr().out
-    assert "counter 0.1.0: source plugin" in out and "json 0.1.0: extractor plugin for every event source" in out
-    assert 'counter.n=3 counter.divisible[3]=1' in out
-    assert "json.value[/nope]=<NA>" in out
-    assert "summary: 3 events read from counter" in out
-
-
-def test_demo_runs_to_the_end_of_the_stream(capsys):
+def test_demo_runs_rules_and_raises_alerts(capsys):
     assert main(["run"]) == 0
-    assert "summary: 12 events read from counter" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "Warning Shell run by root (proc=bash user=root n=2)" in out
+    assert "Informational Fourth event (n=4 proc=python3)" in out
+    assert "Fourth event (n=8" not in out  # the exception: n=8 is cron
+    assert "Events read: 30" in out and "Alerts: 9" in out
+    assert "Loaded plugin counter 0.1.0 (source plugin, event source counter)" in err
+    assert "Unknown source syscall, skipping" in err
+
+
+def test_demo_stops_after_n_events(capsys):
+    assert main(["run", "-n", "5"]) == 0
+    assert "Events read: 5" in capsys.readouterr().out
 
 
 def test_console_script_entry_point():
-    result = subprocess.run([sys.executable, "-m", "reference.cli", "run", "-n", "1"], capture_output=True, text=True)
-    assert result.returncode == 0 and "1 events read" in result.stdout
+    result = subprocess.run([sys.executable, "-m", "reference.cli", "run", "-n", "2"], capture_output=True, text=True)
+    assert result.returncode == 0 and "Events read: 2" in result.stdout
 
 
-def test_plugin_errors_go_to_stderr_without_traceback(monkeypatch, capsys):
-    monkeypatch.setattr("reference.cli.DEMO_PLUGINS", (("fake_plugins.nope", ""),))
-    assert main(["run"]) == 1
+def test_errors_go_to_stderr_without_traceback(tmp_path, capsys):
+    rules = tmp_path / "bad.yaml"
+    rules.write_text("- rule: x\n  desc: d\n  condition: counter.n >\n  output: o\n  priority: INFO\n"
+                     "  source: counter\n")
+    assert main(["run", "-r", str(rules)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("plugref: error: cannot load plugin fake_plugins.nope:") and "Traceback" not in err
+    assert "plugref: error: " in err and "Traceback" not in err
+    assert f"{rules}: Invalid" in err and "LOAD_ERR_COMPILE_CONDITION (Error compiling condition): expected a number" \
+        in err and f"In rule 'x': ({rules}:1:3)" in err
+
+
+def test_validate_prints_results_like_falco_v(tmp_path, capsys):
+    import json
+
+    good = "fake_plugins/demo/rules.yaml"
+    assert main(["validate", good, "-c", "fake_plugins/demo/falco.yaml"]) == 0
+    assert capsys.readouterr().out.startswith(f"{good}: Ok, with warnings")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- macro: m\n  condition: nope\n")
+    assert main(["validate", str(bad), "--json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["falco_load_results"][0]["errors"][0]["message"] == "Undefined macro 'nope' used in filter."
+
+
+def test_json_alerts(capsys):
+    import json
+
+    assert main(["run", "--json", "-n", "2"]) == 0
+    out, err = capsys.readouterr()
+    alert = json.loads(out.splitlines()[0])
+    assert alert["rule"] == "Shell run by root" and alert["output_fields"]["counter.n"] == 2
+    assert "Events read: 2" in err

@@ -97,7 +97,7 @@ def test_listings(capsys, xsrc):
     (["-H", "XSRC", "-I", "xsrc", "x.word = "], "expected a string value"),
     (["-H", "XSRC", "-I", "xsrc", "x.i = abc"], "abc is not a valid number"),
     (["-H", "XSRC", "-I", "xsrc", "-p", "%nope.x"], "invalid formatting token nope.x"),
-    (["-H", "XSRC"], "no input: name a source plugin with -I"),
+    (["-H", "XSRC"], "no input: name a source plugin with -I, or a capture file with -r"),
     (["-H", "/no/such/lib.so", "-I", "x"], "cannot load plugin /no/such/lib.so: no such file"),
     (["-H", "README.md", "-I", "x"], "cannot load plugin"),
 ])

@@ -1,0 +1,100 @@
+"""The alert engine: ENGINE-RULES-PER-SOURCE, ENGINE-STREAM, ALERT-TEXT, ALERT-JSON."""
+import time
+
+import pytest
+import yaml
+
+from conformance.filter_strategies import SOURCE_DEFINITION
+from fake_plugins.defined import DefinedLibrary
+from fake_plugins.misbehaving import variant
+from reference.alerts import AlertEngine
+from reference.event_fields import FieldTable
+from reference.registry import PluginRegistry
+from reference.rules import load_rules
+
+TS = 1_650_000_000_123_456_789
+Y_SOURCE = variant(SOURCE_DEFINITION, name="ysrc", id=2**30 + 43, event_source="y",
+                   fields=[{"type": "uint64", "name": "y.i", "desc": "n"}])
+RULES = [
+    {"rule": "big x", "desc": "d", "condition": "x.i > 1", "output": "x=%x.i word=%x.word", "priority": "WARNING",
+     "source": "x", "tags": ["b", "a"]},
+    {"rule": "big y", "desc": "d", "condition": "y.i > 1", "output": "y=%y.i", "priority": "DEBUG", "source": "y"},
+    {"rule": "any x", "desc": "d", "condition": "evt.num > 0", "output": "num=%evt.num", "priority": "INFO",
+     "source": "x", "enabled": False},
+]
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def setup(x_events, y_events, x_batches=(), min_priority=7):
+    registry = PluginRegistry()
+    x = registry.load(DefinedLibrary(variant(SOURCE_DEFINITION, events=x_events, batches=list(x_batches))))
+    y = registry.load(DefinedLibrary(variant(Y_SOURCE, events=y_events)))
+    ruleset = load_rules([("r.yaml", yaml.safe_dump(RULES, sort_keys=False))],
+                         {"x": FieldTable(registry, "x"), "y": FieldTable(registry, "y")})
+    x.open("")
+    y.open("")
+    return AlertEngine(ruleset, min_priority, clock=lambda: 42), [x, y]
+
+
+def events(values, base=TS):
+    return [{"ts": base + i, "values": v} for i, v in enumerate(values)]
+
+
+@pytest.mark.clause("ENGINE-RULES-PER-SOURCE", "ENGINE-STREAM")
+def test_rules_run_on_their_own_source_only_and_every_event_is_read():
+    engine, sources = setup(events([{"x.i": 5, "x.word": "a"}, {"x.i": 1}, {"x.i": 9}]), events([{"y.i": 3}, {"y.i": 0}]))
+    alerts = []
+    summary = engine.run(sources, alerts.append)
+    assert sorted((a.rule, a.output) for a in alerts) == [
+        ("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3")]
+    assert summary.events == {"xsrc": 3, "ysrc": 2} and summary.alerts == {"big x": 2, "big y": 1}
+
+
+@pytest.mark.clause("ENGINE-RULES-PER-SOURCE")
+def test_priority_threshold_disables_less_severe_rules():
+    engine, sources = setup(events([{"x.i": 5}]), events([{"y.i": 3}]), min_priority=4)
+    alerts = []
+    engine.run(sources, alerts.append)
+    assert [a.rule for a in alerts] == ["big x"]
+
+
+@pytest.mark.clause("ENGINE-STREAM")
+def test_timeout_means_retry_and_eof_ends_the_source():
+    x_events = events([{"x.i": 2}, {"x.i": 3}, {"x.i": 4}])
+    engine, sources = setup(x_events, [], x_batches=[{"events": 0, "rc": "timeout"}, {"events": 1, "rc": "timeout"},
+                                                     {"events": 0, "rc": "timeout"}, {"events": 2, "rc": "eof"}])
+    alerts = []
+    summary = engine.run(sources, alerts.append, idle_sleep=0)
+    assert [a.output for a in alerts] == ["x=2 word=<NA>", "x=3 word=<NA>", "x=4 word=<NA>"]
+    assert summary.events["xsrc"] == 3
+
+
+@pytest.mark.clause("ENGINE-STREAM")
+def test_max_events_stops_the_run():
+    engine, sources = setup(events([{"x.i": 2}] * 10), events([{"y.i": 2}] * 10))
+    assert sum(engine.run(sources, lambda a: None, max_events=5).events.values()) == 5
+
+
+@pytest.mark.clause("ALERT-TEXT", "ALERT-JSON")
+def test_alert_text_and_json(utc):
+    engine, sources = setup(events([{"x.i": 7}]), [])
+    [alert] = [a for a in _collect(engine, sources)]
+    assert alert.text() == "05:20:00.123456789: Warning x=7 word=<NA>"
+    document = alert.to_json(hostname="h")
+    assert document == {"hostname": "h", "output": "x=7 word=<NA>", "output_fields": {"x.i": 7, "x.word": None},
+                        "priority": "Warning", "rule": "big x", "source": "x", "tags": ["a", "b"],
+                        "time": "2022-04-15T05:20:00.123456789Z"}
+
+
+def _collect(engine, sources):
+    found = []
+    engine.run(sources, found.append)
+    return found
