@@ -7,6 +7,7 @@ import sys
 from . import falco_app
 from .errors import PlugrefError
 from .inspector import Inspection, Inspector
+from .plugin_check import add_check_arguments, run_check
 
 
 def inspect(args: argparse.Namespace) -> int:
@@ -47,12 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: $PLUGREF_PLUGINS_DIR or /usr/share/falco/plugins)")
     run.add_argument("-n", "--numevents", type=int, default=None, help="stop after N events")
 
-    check = commands.add_parser("validate", help="validate rules files, as falco -V does")
-    check.add_argument("rules", nargs="+", metavar="RULES_FILE")
-    check.add_argument("-c", "--config", metavar="FALCO_YAML", help="load these plugins first, for their sources "
-                       "and fields")
-    check.add_argument("--json", action="store_true", help="print the load results as JSON")
-    check.add_argument("--plugins-dir", metavar="DIR", help="where relative library_path values resolve")
+    validate = commands.add_parser("validate", help="validate rules files, as falco -V does")
+    validate.add_argument("rules", nargs="+", metavar="RULES_FILE")
+    validate.add_argument("-c", "--config", metavar="FALCO_YAML", help="load these plugins first, for their sources "
+                          "and fields")
+    validate.add_argument("--json", action="store_true", help="print the load results as JSON")
+    validate.add_argument("--plugins-dir", metavar="DIR", help="where relative library_path values resolve")
+
+    check = commands.add_parser("check", help="check that one plugin honours the contract (for plugin authors)",
+                                description="Load a native or Python plugin in a child process and run "
+                                            "property-based checks on it; one line per check.")
+    add_check_arguments(check)
 
     look = commands.add_parser("inspect", help="load plugins and print their events, as sysdig does",
                                description="Load plugins and print the events of a source plugin, filtered "
@@ -82,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return falco_app.run(args.config, args.rules, args.json, args.plugins_dir, args.numevents)
         if args.command == "validate":
             return falco_app.validate(args.rules, args.config, args.json, args.plugins_dir)
+        if args.command == "check":
+            return run_check(args)
         return inspect(args)
     except PlugrefError as exc:
         print(f"plugref: error: {exc}", file=sys.stderr)

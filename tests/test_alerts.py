@@ -19,6 +19,8 @@ RULES = [
     {"rule": "big x", "desc": "d", "condition": "x.i > 1", "output": "x=%x.i word=%x.word", "priority": "WARNING",
      "source": "x", "tags": ["b", "a"]},
     {"rule": "big y", "desc": "d", "condition": "y.i > 1", "output": "y=%y.i", "priority": "DEBUG", "source": "y"},
+    {"rule": "x without word", "desc": "d", "condition": "not x.word exists", "output": "no word n=%evt.num",
+     "priority": "NOTICE", "source": "x"},
     {"rule": "any x", "desc": "d", "condition": "evt.num > 0", "output": "num=%evt.num", "priority": "INFO",
      "source": "x", "enabled": False},
 ]
@@ -53,14 +55,16 @@ def test_rules_run_on_their_own_source_only_and_every_event_is_read():
     engine, sources = setup(events([{"x.i": 5, "x.word": "a"}, {"x.i": 1}, {"x.i": 9}]), events([{"y.i": 3}, {"y.i": 0}]))
     alerts = []
     summary = engine.run(sources, alerts.append)
+    # "x without word" would match every y event too, were it run on them.
     assert sorted((a.rule, a.output) for a in alerts) == [
-        ("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3")]
-    assert summary.events == {"xsrc": 3, "ysrc": 2} and summary.alerts == {"big x": 2, "big y": 1}
+        ("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3"), ("x without word", "no word n=2"),
+        ("x without word", "no word n=3")]
+    assert summary.events == {"xsrc": 3, "ysrc": 2} and summary.alerts == {"big x": 2, "big y": 1, "x without word": 2}
 
 
 @pytest.mark.clause("ENGINE-RULES-PER-SOURCE")
 def test_priority_threshold_disables_less_severe_rules():
-    engine, sources = setup(events([{"x.i": 5}]), events([{"y.i": 3}]), min_priority=4)
+    engine, sources = setup(events([{"x.i": 5, "x.word": "w"}]), events([{"y.i": 3}]), min_priority=4)
     alerts = []
     engine.run(sources, alerts.append)
     assert [a.rule for a in alerts] == ["big x"]
@@ -73,7 +77,7 @@ def test_timeout_means_retry_and_eof_ends_the_source():
                                                      {"events": 0, "rc": "timeout"}, {"events": 2, "rc": "eof"}])
     alerts = []
     summary = engine.run(sources, alerts.append, idle_sleep=0)
-    assert [a.output for a in alerts] == ["x=2 word=<NA>", "x=3 word=<NA>", "x=4 word=<NA>"]
+    assert [a.output for a in alerts if a.rule == "big x"] == ["x=2 word=<NA>", "x=3 word=<NA>", "x=4 word=<NA>"]
     assert summary.events["xsrc"] == 3
 
 
@@ -86,7 +90,7 @@ def test_max_events_stops_the_run():
 @pytest.mark.clause("ALERT-TEXT", "ALERT-JSON")
 def test_alert_text_and_json(utc):
     engine, sources = setup(events([{"x.i": 7}]), [])
-    [alert] = [a for a in _collect(engine, sources)]
+    [alert] = [a for a in _collect(engine, sources) if a.rule == "big x"]
     assert alert.text() == "05:20:00.123456789: Warning x=7 word=<NA>"
     document = alert.to_json(hostname="h")
     assert document == {"hostname": "h", "output": "x=7 word=<NA>", "output_fields": {"x.i": 7, "x.word": None},
