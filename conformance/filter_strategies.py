@@ -99,3 +99,60 @@ def event_values(draw) -> dict:
 
 
 event_lists = st.lists(event_values(), min_size=1, max_size=6)
+
+#: Timestamps of generated events start here (2022-04-15 05:20:00.123456789 UTC).
+BASE_TS = 1_650_000_000_123_456_789
+
+
+# Formats and conditions that sysdig 0.29 can run too (for agreement and differential properties).
+
+PLUGIN_TOKENS = ["x.i", "x.word", "x.path"] + [f"x.tag[{a}]" for a in TAG_ARGS]
+EVT_TOKENS = ["evt.num", "evt.pluginname", "evt.plugininfo", "evt.rawtime", "evt.rawtime.s", "evt.rawtime.ns",
+              "evt.time", "evt.time.s", "evt.time.iso8601", "evt.datetime", "evt.datetime.s"]
+LITERALS = [" ", " | ", "=", ":", "x", " - "]
+#: sysdig 0.29 reads a plugin field token up to the next blank (see the departure test below).
+LITERALS_AFTER_PLUGIN_FIELDS = [" ", " | ", " - "]
+
+
+@st.composite
+def formats(draw) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 5))):
+        width = draw(st.sampled_from(["", "", "", "3", "12"]))
+        token = draw(st.sampled_from(PLUGIN_TOKENS + EVT_TOKENS))
+        parts.append(f"%{width}{token}")
+        parts.append(draw(st.sampled_from(LITERALS_AFTER_PLUGIN_FIELDS if token.startswith("x.") else LITERALS)))
+    return ("*" if draw(st.booleans()) else "") + "".join(parts).rstrip()
+
+
+SYSDIG_NUMBERS = ["0", "1", "2", "3", "5", str(BASE_TS)]
+
+
+@st.composite
+def sysdig_checks(draw) -> Check:
+    """Checks sysdig 0.29 can run: with the operators its parser knows, on fields not starting with 'n'."""
+    name = draw(st.sampled_from(["evt.num", "evt.pluginname", "evt.plugininfo", "evt.rawtime", "x.i", "x.word",
+                                 "x.path", "x.tag"]))
+    arg = draw(st.sampled_from(TAG_ARGS)) if name == "x.tag" else None
+    numeric = name in ("evt.num", "evt.rawtime", "x.i")
+    op = draw(st.sampled_from(["=", "!=", "<", "<=", ">", ">=", "in", "exists"] if numeric else
+                              ["=", "!=", "contains", "icontains", "startswith", "endswith", "glob", "in",
+                               "exists"]))
+    if op == "exists":
+        return Check(FieldRef(name, arg), op)
+    if numeric:
+        values = st.sampled_from(SYSDIG_NUMBERS)
+    else:
+        values = st.sampled_from(["xsrc", "XSRC", "x.i=", "x.word=nginx", "*nginx*", "x.*", "sshd", "two words",
+                                  "nginx", "/opt", "/opt/*", "NGINX", "bash"])
+    if op == "in":
+        return Check(FieldRef(name, arg), op, ListValue(tuple(draw(st.lists(values, min_size=1, max_size=3)))))
+    return Check(FieldRef(name, arg), op, draw(values))
+
+
+sysdig_conditions = st.recursive(sysdig_checks(), lambda children: st.one_of(
+    children.map(Not),
+    st.lists(children, min_size=2, max_size=3).map(lambda c: And(tuple(c))),
+    st.lists(children, min_size=2, max_size=3).map(lambda c: Or(tuple(c)))), max_leaves=4)
+
+

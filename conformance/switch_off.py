@@ -1,21 +1,24 @@
-"""Proof that the tests bite: switch each rule off in a copy of the reference, and see its tests fail.
+"""Proof that the suite bites: deliberate faults in a copy of the reference, each caught by the suite.
 
-    python -m conformance.switch_off            # every switch
-    python -m conformance.switch_off FIELD-OVERLAP
+    python -m conformance.switch_off                      # every fault
+    python -m conformance.switch_off FIELD-OVERLAP        # the faults of some clauses
+    python -m conformance.switch_off --markdown docs/suite-bites.md
 
-For each clause, one edit disables the rule in a temporary copy of the repository; the tests that
-cite the clause (per conformance.catalogue) then run against the copy and must fail. A switch
-whose tests still pass is reported as a hole in the suite. Exit status: the number of holes.
+For each fault, one edit breaks (or switches off) a rule in a temporary copy of the repository;
+then `plugref conformance --target reference --clauses <its clause>` runs in the copy (the data
+cases of the clause and the properties and tests that cite it) and must fail. A fault the suite
+does not notice is reported as a hole. Exit status: the number of holes.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from conformance.catalogue import ROOT, cited_clauses
+from conformance.catalogue import ROOT
 
 #: clause -> (file, exact text, replacement): the smallest edit that turns the rule off.
 SWITCHES = {
@@ -135,20 +138,31 @@ SWITCHES = {
     "ALERT-TEXT": ("reference/alerts.py", 'return f"{_time(self.ts)}: {self.priority} {self.output}"',
                    'return f"{_time(self.ts)}: {self.priority[:4]} {self.output}"'),
     "ALERT-JSON": ("reference/alerts.py", '"tags": list(self.tags)', '"tags": list(reversed(self.tags))'),
-    "CHECK-LOAD": ("reference/plugin_check/checks.py", "    if repeated:\n", "    if False:\n"),
+    "CHECK-LOAD": ("reference/plugin_check/checks.py", "        error, warning = id_diagnostics(info)\n        if error:",
+                   "        error, warning = id_diagnostics(info)\n        if False:"),
     "CHECK-INIT": ("reference/plugin_check/checks.py", "    if not error.strip():\n", "    if False:\n"),
     "CHECK-OPEN": ("reference/plugin_check/checks.py", "        if instance is None:\n            problems.append(error)",
                    "        if False:\n            problems.append(error)"),
     "CHECK-NEXT-BATCH": ("reference/plugin_check/checks.py", "if rc == ReturnCode.SUCCESS and not batch:", "if False:"),
-    "CHECK-EXTRACT": ("reference/plugin_check/checks.py", "            if single != batched:", "            if False:"),
-    "CHECK-EVENT-TO-STRING": ("reference/plugin_check/checks.py", "    if text is None:\n        return f\"event {number}",
-                              "    if False:\n        return f\"event {number}"),
+    "CHECK-EXTRACT": ("reference/plugin_check/checks.py", '        raise CheckFailed(f"{ctx.library.detail}: {exc.message}")'
+                      " from None", "        return [None] * len(requests)"),
+    "CHECK-EVENT-TO-STRING": ("reference/plugin_check/checks.py",
+                              '        return f"event {number} ({describe_bytes(event.data)}): {exc.message}"',
+                              "        return None"),
     "CHECK-PROGRESS": ("reference/plugin_check/checks.py", "    if not 0 <= pct <= 10000:", "    if False:"),
     "CHECK-TEARDOWN": ("reference/plugin_check/checks.py", '    "plugin_close": "teardown",', '    "plugin_close": "open",'),
     "CHECK-ISOLATION": ("reference/plugin_check/isolation.py",
                         'return f"crashed ({signal.Signals(-returncode).name})"', 'return "exited"'),
     "CHECK-REPORT": ("reference/plugin_check/__init__.py", 'status = EXIT_FAILED if counts["FAIL"] else EXIT_PASSED',
                      "status = EXIT_PASSED"),
+    "SUITE-CASES": ("conformance/cases.py", '            if case["id"] in seen:', "            if False:"),
+    "SUITE-ADAPTERS": ("conformance/adapters/protocol.py", "        if line is None:\n            raise ConnectionError",
+                       "        if False:\n            raise ConnectionError"),
+    "SUITE-REPORT": ("conformance/runner.py", "return 1 if any(o.unexpected_failure for o in self.outcomes) or self.stale "
+                     "else 0", "return 0"),
+    "SUITE-COVERAGE": ("conformance/runner.py", "    covered = set(cited_clauses())", "    covered = set()"),
+    "SUITE-COUNTEREXAMPLES": ("conformance/differential.py", "found.update(case=case, problems=problems)",
+                              "found.update(problems=problems)"),
     "NATIVE-STRUCT-LAYOUT": ("reference/native.py", '("field_present", ctypes.c_bool)',
                              '("field_present", ctypes.c_uint8 * 2)'),
     "NATIVE-EMPTY-ARG": ("reference/native.py", "slot.arg = arg_bytes  #", "slot.arg = arg_bytes or None  #"),
@@ -160,34 +174,68 @@ SWITCHES = {
 }
 
 
-def run_switch(clause: str, files: list[str]) -> tuple[bool, str]:
-    """(tests failed as they should, summary line) for one switched-off clause."""
-    path, old, new = SWITCHES[clause]
+#: Further faults named by the conformance issue: (name, clause, file, text, replacement).
+EXTRA_FAULTS = [
+    ("NA-dropped", "OUTPUT-MISSING", "reference/output.py", 'NOT_AVAILABLE = "<NA>"', 'NOT_AVAILABLE = ""'),
+    ("not-equal-true-on-missing", "FILTER-MISSING-VALUE", "reference/filter/compiler.py",
+     "        if op == \"exists\":\n            return lambda c: c.value(resolved, arg) is not None",
+     "        if op == \"!=\":\n            return lambda c: c.value(resolved, arg) != self.rhs(check)\n"
+     "        if op == \"exists\":\n            return lambda c: c.value(resolved, arg) is not None"),
+    ("res-str-offset", "NATIVE-STRUCT-LAYOUT", "reference/native.py",
+     '("field_present", ctypes.c_bool), ("res_str", ctypes.c_void_p)',
+     '("field_present", ctypes.c_bool), ("pad", ctypes.c_uint64), ("res_str", ctypes.c_void_p)'),
+]
+
+
+def faults(clauses: list[str] | None = None) -> list[tuple[str, str, str, str, str]]:
+    """Every fault as (name, clause, file, text, replacement), optionally only for some clauses."""
+    every = [(clause, clause, *edit) for clause, edit in sorted(SWITCHES.items())] + EXTRA_FAULTS
+    return [f for f in every if not clauses or f[1] in clauses or f[0] in clauses]
+
+
+def run_fault(fault: tuple[str, str, str, str, str]) -> tuple[bool, str]:
+    """(the suite failed as it should, what it said) for one fault."""
+    name, clause, path, old, new = fault
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "repo"
         shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", ".hypothesis", "__pycache__", ".cache"))
         source = (copy / path).read_text()
         if source.count(old) != 1:
-            return False, f"switch text not found exactly once in {path}"
+            return False, f"fault text not found exactly once in {path}"
         (copy / path).write_text(source.replace(old, new))
-        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:randomly", *files],
-                                cwd=copy, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin",
-                                                                                "HOME": tmp, "CI": "1"})
-        lines = [line for line in result.stdout.splitlines() if line.strip()]
-        return result.returncode != 0, lines[-1] if lines else result.stderr.strip()[-200:]
+        result = subprocess.run([sys.executable, "-m", "reference.cli", "conformance", "--target", "reference",
+                                 "--clauses", clause, "--no-save"], cwd=copy, capture_output=True, text=True,
+                                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "CI": "1"})
+        said = [line for line in result.stdout.splitlines() if line.startswith(("FAIL", "SKIP"))]
+        # A fault in the report's own exit status still shows as a FAIL line.
+        caught = result.returncode != 0 or any(line.startswith("FAIL") for line in said)
+        return caught, (said[0] if said else (result.stdout + result.stderr).strip()[-300:])
 
 
 def main(argv: list[str]) -> int:
-    cited = cited_clauses()
-    holes = 0
-    for clause in argv or sorted(SWITCHES):
-        files = sorted(cited.get(clause, ()))
-        bites, summary = run_switch(clause, files)
+    markdown = None
+    if "--markdown" in argv:
+        index = argv.index("--markdown")
+        markdown = Path(argv[index + 1])
+        argv = argv[:index] + argv[index + 2:]
+    holes, rows = 0, []
+    for fault in faults(argv or None):
+        bites, said = run_fault(fault)
         holes += not bites
-        print(f"{'caught' if bites else 'HOLE  '} {clause:26} {summary}")
-    missing = sorted(set(cited) - set(SWITCHES))
-    if missing and not argv:
-        print(f"clauses without a switch: {', '.join(missing)}")
+        rows.append((fault, bites, said))
+        print(f"{'caught' if bites else 'HOLE  '} {fault[0]:26} {said}", flush=True)
+    if markdown is not None:
+        lines = ["# The suite bites: deliberate faults, each caught", "",
+                 "Made with `python -m conformance.switch_off --markdown docs/suite-bites.md`. Each row is one "
+                 "deliberate fault applied to a copy of the reference (the edit is in `conformance/switch_off.py`); "
+                 "`plugref conformance --target reference --clauses <clause>` then runs in the copy and must fail.",
+                 "", f"{len(rows) - holes} of {len(rows)} faults caught.", "",
+                 "| fault | clause | edit | caught | what the suite said |", "|---|---|---|---|---|"]
+        for (name, clause, path, old, new), bites, said in rows:
+            edit = f"`{path}`: `{old.strip()[:60]}` → `{new.strip()[:60]}`".replace("\n", " ").replace("|", "\\|")
+            lines.append(f"| {name} | `{clause}` | {edit} | {'yes' if bites else '**no**'} | "
+                         f"{said.replace('|', '/')[:160]} |")
+        markdown.write_text("\n".join(lines) + "\n")
     return holes
 
 

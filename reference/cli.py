@@ -32,6 +32,27 @@ def inspect(args: argparse.Namespace) -> int:
         inspector.registry.shutdown()
 
 
+def conformance(args: argparse.Namespace) -> int:
+    import json
+
+    from conformance import runner
+
+    if args.coverage:
+        missing = runner.coverage()
+        print("\n".join(missing) if missing else "every clause of docs/spec.md has a case or a property")
+        return 1 if missing else 0
+    clauses = [c for c in (args.clauses or "").split(",") if c] or None
+    report = runner.run(args.target, clauses, args.max_examples, not args.no_save,
+                        tuple(args.layer or ("cases", "properties")), args.seed)
+    if args.json:
+        print(json.dumps(report.to_json(clauses), indent=2))
+    elif args.markdown:
+        print(report.markdown(), end="")
+    else:
+        print(report.text(clauses))
+    return report.exit_status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
                                      "framework (plugin API 0.3.0) and its conformance suite.")
@@ -59,6 +80,23 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Load a native or Python plugin in a child process and run "
                                             "property-based checks on it; one line per check.")
     add_check_arguments(check)
+
+    suite = commands.add_parser("conformance", help="run the conformance suite against an implementation",
+                                description="Run the conformance suite (data cases and properties) against an "
+                                            "implementation and report per clause of docs/spec.md.")
+    suite.add_argument("--target", default="reference", help="reference (in-process), sysdig (0.29, as a "
+                       "subprocess), or a command speaking the adapter protocol (docs/adapter-protocol.md)")
+    suite.add_argument("--clauses", metavar="ID,ID", help="only these clauses")
+    suite.add_argument("--json", action="store_true", help="print the report as JSON")
+    suite.add_argument("--markdown", action="store_true", help="print the report as a Markdown page")
+    suite.add_argument("--coverage", action="store_true", help="list the clauses that have no case or property")
+    suite.add_argument("--max-examples", type=int, default=25, metavar="N",
+                       help="examples per differential property (default 25)")
+    suite.add_argument("--seed", type=int, help="a random seed for the differential properties (default: "
+                       "derandomized, the same examples every run)")
+    suite.add_argument("--layer", choices=["cases", "properties"], action="append",
+                       help="run only this layer (repeatable; default: both)")
+    suite.add_argument("--no-save", action="store_true", help="do not save counterexamples as cases")
 
     look = commands.add_parser("inspect", help="load plugins and print their events, as sysdig does",
                                description="Load plugins and print the events of a source plugin, filtered "
@@ -90,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return falco_app.validate(args.rules, args.config, args.json, args.plugins_dir)
         if args.command == "check":
             return run_check(args)
+        if args.command == "conformance":
+            return conformance(args)
         return inspect(args)
     except PlugrefError as exc:
         print(f"plugref: error: {exc}", file=sys.stderr)
