@@ -154,11 +154,18 @@ def run_pytest_layer(clauses: list[str] | None) -> list[Outcome]:
                    f"--clause-report={report}", "tests", "conformance"]
         if clauses:
             command.append(f"--clauses={','.join(clauses)}")
-        subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ})
+        result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ})
         entries = json.loads(report.read_text()) if report.is_file() else []
     status = {"passed": "pass", "failed": "fail", "skipped": "skip"}
-    return [Outcome(e["test"], "property", e["clauses"], status[e["outcome"]], e["detail"])
-            for e in entries if e["clauses"]]
+    outcomes = [Outcome(e["test"], "property", e["clauses"], status[e["outcome"]], e["detail"])
+                for e in entries if e["clauses"]]
+    if result.returncode not in (0, 1, 5):
+        # Interrupted (a collection error, say): the properties did not run, which is a failure of them all.
+        said = [line for line in result.stdout.splitlines() if line.startswith(("ERROR", "E "))][:2]
+        outcomes.append(Outcome("pytest", "property", clauses or clause_ids(), "error",
+                                f"the properties could not run (pytest exit status {result.returncode}): "
+                                + " / ".join(said)[:400]))
+    return outcomes
 
 
 def run(target: str, clauses: list[str] | None = None, max_examples: int = 25, save: bool = True,

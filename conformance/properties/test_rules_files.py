@@ -28,11 +28,9 @@ def registry_with(*definitions):
     return registry
 
 
-X = registry_with(SOURCE_DEFINITION)
-SOURCES = {"x": FieldTable(X, "x")}
-
-
-def load(*texts, sources=SOURCES, plugins=None):
+def load(*texts, sources=None, plugins=None):
+    if sources is None:
+        sources = {"x": FieldTable(registry_with(SOURCE_DEFINITION), "x")}
     return load_rules([(f"f{i}.yaml", text) for i, text in enumerate(texts)], sources, plugins)
 
 
