@@ -1,6 +1,11 @@
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, settings
+
+# Native fake plugin fixtures (gcc builds, copies with definitions) for the tests that need them.
+pytest_plugins = ["fake_plugins.native.fixtures"]
 
 # CI runs derandomized, so that a red run is reproducible from its log; locally, explore.
 settings.register_profile("default", deadline=None, max_examples=100,
@@ -8,3 +13,12 @@ settings.register_profile("default", deadline=None, max_examples=100,
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True,
                           print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def utc():
+    """Run a test in TZ=UTC, as the cases and the sysdig comparisons are written."""
+    from conformance.adapters.reference import utc as in_utc
+
+    with in_utc():
+        yield

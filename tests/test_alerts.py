@@ -1,5 +1,4 @@
 """The alert engine: ENGINE-RULES-PER-SOURCE, ENGINE-STREAM, ALERT-TEXT, ALERT-JSON."""
-import time
 
 import pytest
 import yaml
@@ -24,15 +23,6 @@ RULES = [
     {"rule": "any x", "desc": "d", "condition": "evt.num > 0", "output": "num=%evt.num", "priority": "INFO",
      "source": "x", "enabled": False},
 ]
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def setup(x_events, y_events, x_batches=(), min_priority=7):
@@ -102,3 +92,20 @@ def _collect(engine, sources):
     found = []
     engine.run(sources, found.append)
     return found
+
+
+@pytest.mark.clause("ENGINE-STREAM")
+def test_progress_bar_is_fed_by_get_progress():
+    import io
+
+    from reference.alerts import RunSummary
+    from reference.falco_app import ProgressBar
+
+    engine, sources = setup(events([{"x.i": 2}] * 4), [])
+    stream = io.StringIO()
+    bar = ProgressBar(stream, interval=0)
+    engine.run(sources[:1], lambda a: None, on_progress=bar.update)
+    bar.finish()
+    text = stream.getvalue()
+    assert "100.00%" in text and "events 4" in text and "alerts 4" in text
+    assert isinstance(RunSummary().lines(), list)

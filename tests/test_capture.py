@@ -13,7 +13,6 @@ import subprocess
 import pytest
 
 from fake_plugins.defined import encode_payload
-from fake_plugins.native.fixtures import make_native, native_build, native_dir  # noqa: F401
 from reference.capture import (
     EV_BLOCK_TYPE, EV_BLOCK_TYPE_INT, EV_BLOCK_TYPE_V2, EV_BLOCK_TYPE_V2_LARGE, EVF_BLOCK_TYPE, EVF_BLOCK_TYPE_V2,
     EVF_BLOCK_TYPE_V2_LARGE, MAX_BLOCK, PLUGREF_BLOCK_TYPE, CaptureError, CaptureWriter, RecordedPlugin,

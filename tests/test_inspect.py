@@ -1,7 +1,5 @@
 """`plugref inspect`: sysdig's options over Python and definition plugins (no sysdig needed)."""
 import json
-import os
-import time
 
 import pytest
 import yaml
@@ -11,15 +9,6 @@ from fake_plugins.misbehaving import variant
 from reference.cli import main
 
 TS = 1_650_000_000_123_456_789
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.fixture

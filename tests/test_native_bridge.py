@@ -10,10 +10,9 @@ import pytest
 
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import CONFLICTING_PAIRS, MISBEHAVING, WELL_BEHAVED_EXTRACTOR, WELL_BEHAVED_SOURCE
-from fake_plugins.native.fixtures import compile_plugin, make_native, native_build, native_dir  # noqa: F401
 from reference.api import TS_NOW, Event, ExtractRequest, FieldType, PluginLibrary, ReturnCode
 from reference.engine import EventStream
-from reference.errors import LoadError, PluginCallError, PlugrefError
+from reference.errors import LoadError, PluginCallError
 from reference.native import NativeEvent, NativeExtractField, NativeLibrary, open_native
 from reference.registry import PluginRegistry
 

@@ -10,7 +10,7 @@ from reference.api import Event, ExtractRequest, FieldType, ReturnCode
 from reference.engine import EventStream
 from reference.libraries import open_library
 from reference.registry import PluginRegistry
-from reference.sdk import (EndOfStream, GeneratorInstance, PythonLibrary, SourcePlugin, TIMEOUT, Timeout,
+from reference.sdk import (EndOfStream, GeneratorInstance, PythonLibrary, SourcePlugin, TIMEOUT,
                            field)
 
 

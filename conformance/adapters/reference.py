@@ -21,10 +21,10 @@ CAPABILITIES = ["load", "inspect", "capture", "rules"]
 
 
 @contextmanager
-def utc():
-    """Cases are written for TZ=UTC."""
+def local_time(tz: str):
+    """Run in the local time zone `tz` (as a process started with TZ set would), then restore it."""
     saved = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
+    os.environ["TZ"] = tz
     time.tzset()
     try:
         yield
@@ -34,6 +34,11 @@ def utc():
         else:
             os.environ["TZ"] = saved
         time.tzset()
+
+
+def utc():
+    """Cases are written for TZ=UTC."""
+    return local_time("UTC")
 
 
 class ReferenceAdapter:

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from conformance.filter_strategies import SOURCE_DEFINITION, event_lists
 from fake_plugins.misbehaving import variant
-from fake_plugins.native.fixtures import make_native, native_build, native_dir  # noqa: F401
 from reference.capture import CaptureWriter
 from reference.engine import PluginEvent
 from reference.errors import PlugrefError

@@ -5,7 +5,6 @@ import re
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from conformance.filter_strategies import SOURCE_DEFINITION, checks, conditions, event_lists
 from fake_plugins.defined import DefinedLibrary

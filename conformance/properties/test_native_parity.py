@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 
 from conformance.native_strategies import ARGS, native_definitions
 from fake_plugins.defined import DefinedLibrary, encode_payload
-from fake_plugins.native.fixtures import make_native, native_build, native_dir  # noqa: F401
 from reference.api import TS_NOW, Event
 from reference.engine import EventStream
 from reference.errors import PlugrefError

@@ -5,12 +5,10 @@ departs from the spec, the explicit tests at the end show it (and the clause rec
 Clauses: OUTPUT-FORMAT, OUTPUT-MISSING, OUTPUT-JSON, OUTPUT-DEFAULT, EVT-FIELDS, FILTER-OPERATORS,
 FILTER-MIXED-ANDOR, FILTER-PLUGIN-FIELDS.
 """
-import contextlib
 import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -18,8 +16,8 @@ from hypothesis import strategies as st
 
 from conformance.filter_strategies import BASE_TS, SOURCE_DEFINITION, event_lists, formats, sysdig_conditions
 from fake_plugins.misbehaving import variant
-from fake_plugins.native.fixtures import make_native, native_build, native_dir  # noqa: F401
 from reference.filter.ast import to_text
+from conformance.adapters.reference import local_time
 from reference.inspector import Inspection, Inspector
 
 pytestmark = pytest.mark.skipif(shutil.which("sysdig") is None, reason="sysdig 0.29 is not installed")
@@ -36,22 +34,6 @@ def sysdig_lines(path, args: list[str], tz: str = "UTC") -> list[str]:
     return result.stdout.splitlines()
 
 
-@contextlib.contextmanager
-def timezone(tz: str):
-    """Run plugref in-process in the local time zone `tz`, as sysdig runs with TZ set."""
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = tz
-    time.tzset()
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = saved
-        time.tzset()
-
-
 def plugref_lines(path, settings: Inspection) -> list[str]:
     inspector = Inspector()
     try:
@@ -66,7 +48,7 @@ def plugref_lines(path, settings: Inspection) -> list[str]:
 @given(event_lists, formats(), st.sampled_from(["UTC", "Asia/Kolkata"]))
 def test_formats_print_as_in_sysdig(make_native, events, fmt, tz):
     path = make_native(definition_for(events))
-    with timezone(tz):
+    with local_time(tz):
         assert plugref_lines(path, Inspection(format=fmt)) == sysdig_lines(path, ["-p", fmt], tz)
 
 
@@ -75,7 +57,7 @@ def test_formats_print_as_in_sysdig(make_native, events, fmt, tz):
 @given(event_lists, formats())
 def test_json_output_as_in_sysdig(make_native, events, fmt):
     path = make_native(definition_for(events))
-    with timezone("UTC"):
+    with local_time("UTC"):
         ours = [json.loads(line) for line in plugref_lines(path, Inspection(format=fmt, json=True))]
     theirs = [json.loads(line) for line in sysdig_lines(path, ["-j", "-p", fmt])]
     assert ours == theirs
@@ -88,7 +70,7 @@ def test_filters_select_as_in_sysdig(make_native, events, condition, limit):
     path = make_native(definition_for(events))
     text = to_text(condition)
     args = ["-p", "*%evt.num %x.word"] + (["-n", str(limit)] if limit else []) + [text]
-    with timezone("UTC"):
+    with local_time("UTC"):
         ours = plugref_lines(path, Inspection(format="*%evt.num %x.word", filter=text, max_events=limit))
     assert ours == sysdig_lines(path, args)
 
@@ -96,7 +78,7 @@ def test_filters_select_as_in_sysdig(make_native, events, condition, limit):
 @pytest.mark.clause("OUTPUT-DEFAULT", "OUTPUT-JSON")
 def test_default_line_and_default_json(make_native):
     path = make_native(definition_for([{"x.i": 1, "x.word": "nginx"}, {}]))
-    with timezone("UTC"):
+    with local_time("UTC"):
         assert plugref_lines(path, Inspection()) == sysdig_lines(path, []) == [
             "1 2022-04-15 05:20:00 [xsrc] x.i=1;x.word=nginx", "2 2022-04-15 05:20:01 [xsrc] "]
         ours = [json.loads(line) for line in plugref_lines(path, Inspection(json=True))]
@@ -120,7 +102,7 @@ def test_bad_formats_are_refused_with_sysdigs_words(make_native, fmt):
 @pytest.mark.clause("OUTPUT-FORMAT")
 def test_sysdig_misreads_text_glued_to_a_plugin_field_token(make_native):
     path = make_native(definition_for([{"x.i": 5, "x.tag[a]": "A"}]))
-    with timezone("UTC"):
+    with local_time("UTC"):
         assert plugref_lines(path, Inspection(format="*%x.i=%x.tag[a] %x.i")) == ["5=A 5"]
         assert plugref_lines(path, Inspection(format="*%x.tag['a']")) == ["A"]
     assert sysdig_lines(path, ["-p", "*%x.i=%x.tag[a] %x.i"]) == ["<NA> 5"]
@@ -156,6 +138,6 @@ def test_sysdig_refuses_mixed_and_or_plugref_follows_precedence(make_native):
 @pytest.mark.clause("EVT-FIELDS")
 def test_sysdig_ignores_daylight_saving_time_plugref_does_not(make_native):
     path = make_native(definition_for([{}]))  # 2022-04-15: summer time in Paris (UTC+2)
-    with timezone("Europe/Paris"):
+    with local_time("Europe/Paris"):
         assert plugref_lines(path, Inspection(format="%evt.time.s")) == ["07:20:00"]
     assert sysdig_lines(path, ["-p", "%evt.time.s"], "Europe/Paris") == ["06:20:00"]

@@ -37,19 +37,22 @@ def build_native_fake(cache_dir: str | Path | None = None, omit: frozenset[str] 
     unknown = set(omit) - set(ALL_SYMBOLS)
     if unknown:
         raise ValueError(f"not symbols of the 0.3.0 contract: {sorted(unknown)}")
-    return _build(SOURCE, cache_dir, sorted(omit))
+    return compile_cached(SOURCE, [*CFLAGS, *(f"-DOMIT_{s}" for s in sorted(omit))], cache_dir=cache_dir)
 
 
 def build_generator(cache_dir: str | Path | None = None) -> Path:
     """The compiled generator plugin (fake_plugins/native/generator.c), for benchmarks."""
-    return _build(GENERATOR_SOURCE, cache_dir, [])
+    return compile_cached(GENERATOR_SOURCE, list(CFLAGS), cache_dir=cache_dir)
 
 
-def _build(source_path: Path, cache_dir: str | Path | None, omitted: list[str]) -> Path:
-    source = source_path.read_bytes()
-    key = hashlib.sha256(source + b"\0" + " ".join(CFLAGS).encode() + b"\0" + ",".join(omitted).encode())
+def compile_cached(source: Path, flags: list[str], *, inputs: tuple[Path, ...] = (), stem: str | None = None,
+                   cache_dir: str | Path | None = None) -> Path:
+    """Compile C `source` with `flags` into the cache, once per content of the source, the other
+    `inputs` (headers) and the flags; later calls return the cached build."""
+    digest = hashlib.sha256(b"\0".join([source.read_bytes(), *(p.read_bytes() for p in inputs),
+                                        " ".join(flags).encode()]))
     cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
-    target = cache / f"{source_path.stem}-{key.hexdigest()[:16]}.so"
+    target = cache / f"{stem or source.stem}-{digest.hexdigest()[:16]}.so"
     if target.is_file():
         return target
     compiler = shutil.which("gcc") or shutil.which("cc")
@@ -59,7 +62,7 @@ def _build(source_path: Path, cache_dir: str | Path | None, omitted: list[str]) 
     # Build under a temporary name and rename, so concurrent builders never see a partial file.
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)
     os.close(fd)
-    command = [compiler, *CFLAGS, *(f"-DOMIT_{s}" for s in omitted), "-o", tmp, str(source_path)]
+    command = [compiler, *flags, "-o", tmp, str(source)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         os.unlink(tmp)

@@ -1,6 +1,6 @@
-"""pytest fixtures for the native fake plugin; test modules import them by name.
+"""pytest fixtures for the native fake plugin, registered for every test by the root conftest.py.
 
-They live here rather than in a conftest.py so that only the tests that need gcc pull them in.
+Only the tests that ask for them build anything (with gcc, once per source, into a cache).
 """
 from __future__ import annotations
 

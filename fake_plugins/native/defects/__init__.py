@@ -6,14 +6,9 @@ the function(s) that carry its defect; the first comment of the file says which 
 """
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
-from fake_plugins.native.build import DEFAULT_CACHE, BuildError
+from fake_plugins.native.build import compile_cached
 
 DEFECTS_DIR = Path(__file__).resolve().parent
 BASE_HEADER = DEFECTS_DIR / "base_plugin.h"
@@ -32,23 +27,5 @@ def build_defect(name: str, defines: dict[str, str | None] | None = None,
     if not source.is_file():
         raise ValueError(f"no defect plugin {name!r} (known: {', '.join(defect_names())})")
     flags = [f"-D{key}" if value is None else f"-D{key}={value}" for key, value in sorted((defines or {}).items())]
-    key = hashlib.sha256(b"\0".join([source.read_bytes(), BASE_HEADER.read_bytes(),
-                                     " ".join(CFLAGS + tuple(flags)).encode()])).hexdigest()[:16]
-    cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
-    target = cache / f"defect-{name}-{key}.so"
-    if target.is_file():
-        return target
-    compiler = shutil.which("gcc") or shutil.which("cc")
-    if compiler is None:
-        raise BuildError("no C compiler (gcc or cc) on PATH")
-    cache.mkdir(parents=True, exist_ok=True)
-    # Build under a temporary name and rename, so concurrent builders never see a partial file.
-    fd, temporary = tempfile.mkstemp(suffix=".so", dir=cache)
-    os.close(fd)
-    command = [compiler, *CFLAGS, *flags, f"-I{DEFECTS_DIR}", "-o", temporary, str(source)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        os.unlink(temporary)
-        raise BuildError(f"{' '.join(command)} failed:\n{result.stderr}")
-    os.replace(temporary, target)
-    return target
+    return compile_cached(source, [*CFLAGS, *flags, f"-I{DEFECTS_DIR}"], inputs=(BASE_HEADER,),
+                          stem=f"defect-{name}", cache_dir=cache_dir)
