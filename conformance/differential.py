@@ -103,7 +103,10 @@ def run_property(prop: DifferentialProperty, adapter, oracle, max_examples: int,
         if "observed" not in reference:
             return
         case = dict(case, expect=_expected(reference["observed"], prop.verdicts_only))
-        result = adapter.run(case)
+        try:
+            result = adapter.run(case)
+        except Exception as exc:  # the implementation under test is allowed to be broken
+            result = {"errored": {"message": f"{type(exc).__name__}: {exc}"}}
         if "skipped" in result:
             counts["skipped"] += 1
             return

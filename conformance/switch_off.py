@@ -209,7 +209,8 @@ def run_fault(fault: tuple[str, str, str, str, str]) -> tuple[bool, str]:
         said = [line for line in result.stdout.splitlines() if line.startswith(("FAIL", "SKIP"))]
         # A fault in the report's own exit status still shows as a FAIL line.
         caught = result.returncode != 0 or any(line.startswith("FAIL") for line in said)
-        return caught, (said[0] if said else (result.stdout + result.stderr).strip()[-300:])
+        last = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        return caught, (said[0] if said else (last[-1] if last else f"exit status {result.returncode}"))
 
 
 def main(argv: list[str]) -> int:
