@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import falco_app
@@ -136,6 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug of plugref's: say so plainly, the traceback only on request
+        if os.environ.get("PLUGREF_DEBUG"):
+            raise
+        print(f"plugref: internal error: {type(exc).__name__}: {exc} (set PLUGREF_DEBUG=1 for the traceback, and "
+              f"please report it)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

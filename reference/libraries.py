@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import yaml
+
 from .api import PluginLibrary
 from .errors import PlugrefError
 from .native import is_native_path, open_native
@@ -27,8 +29,9 @@ def open_library(spec: str) -> PluginLibrary:
 
         try:
             return DefinedLibrary.from_file(path)
-        except (OSError, ValueError) as exc:
-            raise PlugrefError(f"cannot load plugin {spec}: {exc}") from None
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            problem = str(exc).replace("\n", " ")
+            raise PlugrefError(f"cannot load plugin {spec}: not a valid plugin definition: {problem}") from None
     if is_native_path(spec) or "/" in spec:
         if not path.is_file():
             raise PlugrefError(f"cannot load plugin {spec}: no such file")

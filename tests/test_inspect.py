@@ -94,3 +94,10 @@ def test_errors_go_to_stderr_with_nonzero_exit(capsys, xsrc, args, message):
     code, lines, err = inspect(capsys, *[xsrc if a == "XSRC" else a for a in args])
     assert code == 1 and message in err and "Traceback" not in err
     assert err.startswith("plugref: error: ")
+
+
+def test_a_malformed_definition_file_is_a_clear_error(capsys, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{bad")
+    code, lines, err = inspect(capsys, "-H", str(broken), "-I", "x")
+    assert code == 1 and "not a valid plugin definition" in err and "Traceback" not in err

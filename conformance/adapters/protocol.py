@@ -12,8 +12,12 @@ import shlex
 import subprocess
 import threading
 
+from reference.errors import PlugrefError
+
 PROTOCOL_VERSION = 1
 TIMEOUT = 60
+#: An interpreter starting on a loaded machine can take a while: the hello gets more time than a case.
+STARTUP_TIMEOUT = 60
 
 
 class ProtocolAdapter:
@@ -31,7 +35,8 @@ class ProtocolAdapter:
                                         bufsize=1)
         self.lines = queue.Queue()
         threading.Thread(target=self._pump, args=(self.process, self.lines), daemon=True).start()
-        self.hello = self._ask({"cmd": "hello", "protocol_version": PROTOCOL_VERSION})
+        self.hello = self._ask({"cmd": "hello", "protocol_version": PROTOCOL_VERSION},
+                               max(self.timeout, STARTUP_TIMEOUT))
 
     @staticmethod
     def _pump(process, lines) -> None:
@@ -39,22 +44,31 @@ class ProtocolAdapter:
             lines.put(line)
         lines.put(None)
 
-    def _ask(self, request: dict) -> dict:
+    def _ask(self, request: dict, timeout: float | None = None) -> dict:
         self.process.stdin.write(json.dumps(request) + "\n")
         self.process.stdin.flush()
-        line = self.lines.get(timeout=self.timeout)
+        line = self.lines.get(timeout=timeout or self.timeout)
         if line is None:
             raise ConnectionError(f"the adapter command ended (exit status {self.process.wait()})")
         return json.loads(line)
 
     def describe(self) -> dict:
         if self.process is None:
-            self._start()
+            try:
+                self._start()
+            except (queue.Empty, ConnectionError, BrokenPipeError, OSError, ValueError) as exc:
+                self._kill()
+                raise PlugrefError(f"cannot start the adapter {' '.join(self.command)!r}: "
+                                   f"{getattr(exc, 'strerror', None) or exc or 'no hello within the timeout'}") from None
         return self.hello
 
     def run(self, case: dict) -> dict:
         if self.process is None or self.process.poll() is not None:
-            self._start()
+            try:
+                self._start()
+            except (queue.Empty, ConnectionError, BrokenPipeError, OSError, ValueError) as exc:
+                self._kill()
+                return {"errored": {"message": f"the adapter did not start: {type(exc).__name__}: {exc}"}}
         self.seq += 1
         request = {"cmd": "run", "seq": self.seq, "case": {k: v for k, v in case.items() if not k.startswith("_")}}
         try:
