@@ -94,7 +94,3 @@ def parse_fields_json(text: str | None) -> list[FieldInfo]:
         )
     return fields
 
-
-def fields_to_json(fields: list[dict]) -> str:
-    """Serialise field declarations the way a plugin's get_fields would."""
-    return json.dumps(fields)

@@ -153,6 +153,8 @@ class Inspector:
         for plugin in self.registry.plugins:
             out += ["", "-------------------------------", f"Field Class:                  {plugin.name} (plugin)", ""]
             for info in plugin.info.fields:
+                if info.hidden:
+                    continue  # "hidden" fields are for tables, not for users (EPF_TABLE_ONLY)
                 suffix = "[arg]" if info.arg_required else ""
                 out.append(f"{info.name + suffix:30}{info.desc}")
         return out

@@ -83,11 +83,7 @@ def table_markdown() -> str:
     lines = ["| call | " + " | ".join(s.value for s in states) + " |",
              "|---|" + "---|" * len(states)]
     for call, allowed in ALLOWED.items():
-        cells = []
-        for s in states:
-            if s not in allowed:
-                cells.append("")
-            else:
-                cells.append(TRANSITIONS.get((call, True), s).value if (call, True) in TRANSITIONS else "ok")
+        after = TRANSITIONS.get((call, True))
+        cells = [(after.value if after else "ok") if s in allowed else "" for s in states]
         lines.append(f"| {call} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
