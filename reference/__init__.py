@@ -1,0 +1,7 @@
+"""plugref's reference implementation of the Falco plugin framework (plugin API 0.3.0).
+
+Start reading at `reference.api` (the contract), then `reference.loader` and `reference.registry`
+(the loading rules); docs/architecture.md has the map.
+"""
+
+__version__ = "0.1.0"
