@@ -28,7 +28,8 @@ def version_string(parts: tuple[int, int, int]) -> str:
 malformed_versions = st.one_of(
     st.sampled_from(["", "0.3", "0", "v0.3.0", "0.3.0.1", "0.03.0", "zero.three.0", "0.3.x", " 0.3.0",
                      "0.3.0 ", "0.-3.0", "1..0"]),
-    st.text(alphabet="0123456789.abc-", max_size=8).filter(lambda s: s.count(".") != 2 or not all(
+    # No "-" or "+": those start the pre-release and build parts of a valid semantic version.
+    st.text(alphabet="0123456789.abc", max_size=8).filter(lambda s: s.count(".") != 2 or not all(
         p.isdigit() and (p == "0" or not p.startswith("0")) for p in s.split("."))),
 )
 
