@@ -168,12 +168,7 @@ class Collector:
         ops = self._override_ops(item, {"items"}, {"items"})
         appending = self._legacy_append(item) or ops.get("items") == "append"
         if appending or ops.get("items") == "replace":
-            previous = self.lists.get(name)
-            if previous is None:
-                raise item.error("LOAD_ERR_VALIDATE", "List uses 'append' or 'override.items: append' but no list "
-                                                      "by that name already exists" if appending else
-                                 "An 'override.items: replace' to a list was requested but no list by that name "
-                                 "already exists")
+            previous = self._existing(item, self.lists, "list", name, "append" if appending else "replace", "items")
             previous.items = previous.items + items if appending else items
             return
         self.lists[name] = ListDef(name, items, self._next_index(), item.locations)
@@ -187,12 +182,8 @@ class Collector:
         ops = self._override_ops(item, {"condition"}, {"condition"})
         appending = self._legacy_append(item) or ops.get("condition") == "append"
         if appending or ops.get("condition") == "replace":
-            previous = self.macros.get(name)
-            if previous is None:
-                raise item.error("LOAD_ERR_VALIDATE", "Macro uses 'append' or 'override.condition: append' but no "
-                                                      "macro by that name already exists" if appending else
-                                 "An 'override.condition: replace' to a macro was requested but no macro by that "
-                                 "name already exists")
+            previous = self._existing(item, self.macros, "macro", name, "append" if appending else "replace",
+                                      "condition")
             previous.condition = f"{previous.condition} {condition}" if appending else condition
             previous.latest_index = self._next_index()
             return
@@ -300,13 +291,18 @@ class Collector:
         self.rules[name] = rule
 
     def _existing_rule(self, item: Item, name: str, op: str, key: str = "condition") -> RuleDef:
-        previous = self.rules.get(name)
+        return self._existing(item, self.rules, "rule", name, op, key)
+
+    @staticmethod
+    def _existing(item: Item, table: dict, kind: str, name: str, op: str, key: str):
+        """The item an append or a replace applies to, or Falco's error when there is none."""
+        previous = table.get(name)
         if previous is None:
             if op == "append":
-                raise item.error("LOAD_ERR_VALIDATE", f"Rule uses 'append' or 'override.{key}: append' but no rule "
-                                                      f"by that name already exists")
-            raise item.error("LOAD_ERR_VALIDATE", f"An 'override.{key}: replace' to a rule was requested but no rule "
-                                                  f"by that name already exists")
+                raise item.error("LOAD_ERR_VALIDATE", f"{kind.capitalize()} uses 'append' or 'override.{key}: append' "
+                                                      f"but no {kind} by that name already exists")
+            raise item.error("LOAD_ERR_VALIDATE", f"An 'override.{key}: replace' to a {kind} was requested but no "
+                                                  f"{kind} by that name already exists")
         return previous
 
     def _apply(self, item: Item, rule: RuleDef, key: str, op: str) -> None:
