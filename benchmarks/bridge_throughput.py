@@ -3,7 +3,7 @@
     python benchmarks/bridge_throughput.py [N] [--batch B]
 
 The generator plugin (fake_plugins/native/generator.c) makes events on the fly (so the plugin's
-own memory does not grow with N) and the loop pulls them through `reference.native.NativeLibrary`,
+own memory does not grow with N) and the loop pulls them through `reference.host.native.NativeLibrary`,
 extracting a uint64 and a string field from each. Max RSS is printed at 10% and 100% of the run: with the
 bridge copying and releasing everything per call, the two should be about equal.
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fake_plugins.native.build import build_generator  # noqa: E402
-from reference.api import ExtractRequest, FieldType, ReturnCode  # noqa: E402
-from reference.native import NativeLibrary  # noqa: E402
+from reference.contract.v0_3 import ExtractRequest, FieldType, ReturnCode  # noqa: E402
+from reference.host.native import NativeLibrary  # noqa: E402
 
 def max_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reference.capture import CaptureWriter  # noqa: E402
-from reference.engine import PluginEvent  # noqa: E402
+from reference.host.capture import CaptureWriter  # noqa: E402
+from reference.host.engine import PluginEvent  # noqa: E402
 
 PLUGIN_ID = 999
 DEFINITION = {"name": "benchsrc", "id": PLUGIN_ID, "event_source": "benchsrc", "version": "1.0.0",
@@ -32,7 +32,7 @@ DEFINITION = {"name": "benchsrc", "id": PLUGIN_ID, "event_source": "benchsrc", "
 
 READER = """
 import resource, sys, time
-from reference.capture import read_capture
+from reference.host.capture import read_capture
 start = time.perf_counter()
 count = size = 0
 for event in read_capture(sys.argv[1]):
@@ -53,7 +53,7 @@ def write_capture(path: Path, events: int) -> float:
 
 
 def baseline_rss() -> int:
-    out = subprocess.run([sys.executable, "-c", "import resource, reference.capture; "
+    out = subprocess.run([sys.executable, "-c", "import resource, reference.host.capture; "
                           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
                          capture_output=True, text=True, cwd=ROOT, check=True).stdout
     return int(out)

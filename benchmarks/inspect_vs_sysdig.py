@@ -33,7 +33,7 @@ def commands(plugin: Path, events: int, capture: Path | None = None) -> dict[str
     source = ["-r", str(capture)] if capture else ["-I", str(plugin)]
     return {
         "sysdig": ["sysdig", "-H", spec, *source, "-p", FORMAT, FILTER],
-        "plugref": [sys.executable, "-m", "reference.cli", "inspect", "-H", spec, *source, "-p", FORMAT, FILTER],
+        "plugref": [sys.executable, "-m", "reference.tools.cli", "inspect", "-H", spec, *source, "-p", FORMAT, FILTER],
     }
 
 

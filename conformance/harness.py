@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fake_plugins.defined import DefinedLibrary
 from reference.errors import LoadError
-from reference.registry import PluginRegistry
+from reference.host.registry import PluginRegistry
 
 
 def try_load(definition: dict, registry: PluginRegistry | None = None, config: str = ""):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from reference.fields import BUILTIN_EVENT_FIELDS
+from reference.contract.fields import BUILTIN_EVENT_FIELDS
 
 #: Version parts: small numbers collide often around the framework's 0.3.0.
 version_parts = st.integers(min_value=0, max_value=5)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from reference.api import Event
+from reference.contract.v0_3 import Event
 from reference.sdk import GeneratorInstance, SourcePlugin, field
 
 #: First ID of the registry's private block: free for plugins that are not registered.

@@ -1,6 +1,6 @@
 """A plugin whose every answer comes from a *definition* (a JSON/YAML document).
 
-It implements the C contract directly (`reference.api.PluginLibrary`), call by call, the way the
+It implements the C contract directly (`reference.contract.v0_3.PluginLibrary`), call by call, the way the
 native fake plugin in `fake_plugins/native/` does from the same definition, so that generated
 definitions can be loaded as Python and as native plugins and compared. The format is in
 docs/fake-plugin-definitions.md; in short:
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from reference.api import ALL_SYMBOLS, TS_NOW, Event, ExtractRequest, FieldType, ReturnCode, SchemaType
+from reference.contract.v0_3 import ALL_SYMBOLS, TS_NOW, Event, ExtractRequest, FieldType, ReturnCode, SchemaType
 
 _RC_NAMES = {"success": ReturnCode.SUCCESS, "timeout": ReturnCode.TIMEOUT, "eof": ReturnCode.EOF,
              "failure": ReturnCode.FAILURE}
@@ -72,7 +72,7 @@ class _Instance:
 
 
 class DefinedLibrary:
-    """`reference.api.PluginLibrary` answering from a definition."""
+    """`reference.contract.v0_3.PluginLibrary` answering from a definition."""
 
     def __init__(self, definition: dict, location: str | None = None):
         self.definition = definition
@@ -218,5 +218,5 @@ class DefinedLibrary:
 
 
 def library(path: str) -> DefinedLibrary:
-    """Entry point used by `reference.libraries` for definition files."""
+    """Entry point used by `reference.host.libraries` for definition files."""
     return DefinedLibrary.from_file(path)

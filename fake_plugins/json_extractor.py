@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from reference.api import Event
+from reference.contract.v0_3 import Event
 from reference.sdk import ExtractorPlugin, field
 
 _MISSING = object()

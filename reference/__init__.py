@@ -1,6 +1,6 @@
 """plugref's reference implementation of the Falco plugin framework (plugin API 0.3.0).
 
-Start reading at `reference.api` (the contract), then `reference.loader` and `reference.registry`
+Start reading at `reference.contract.v0_3` (the contract), then `reference.host.loader` and `reference.host.registry`
 (the loading rules); docs/architecture.md has the map.
 """
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
-from .filter.ast import FieldRef
-from .filter.errors import FilterError
-from .filter.lexer import BARE_ARGUMENT, FIELD_NAME, Cursor
+from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
+from reference.filter.ast import FieldRef
+from reference.filter.errors import FilterError
+from reference.filter.lexer import BARE_ARGUMENT, FIELD_NAME, Cursor
 
 NOT_AVAILABLE = "<NA>"
 

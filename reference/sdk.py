@@ -17,7 +17,7 @@ A Python plugin is a class::
 Fields are declared next to the code that extracts them (their order gives the field IDs), a
 returned `None` means "no value", exceptions become return codes with the message as last error
 (`EndOfStream` -> EOF, `Timeout` -> TIMEOUT, anything else -> FAILURE), and EOF is sticky.
-`PythonLibrary(cls)` presents such a class through `reference.api.PluginLibrary`, exactly the
+`PythonLibrary(cls)` presents such a class through `reference.contract.v0_3.PluginLibrary`, exactly the
 calls a native plugin answers, so the framework cannot tell the two apart.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .api import (
+from reference.contract.v0_3 import (
     ALL_SYMBOLS,
     FIELD_TYPE_NAMES,
     FRAMEWORK_API_VERSION,
@@ -230,7 +230,7 @@ def _check_value(declaration: FieldDeclaration, value: Any) -> None:
 
 
 class PythonLibrary:
-    """A Python plugin class seen through the 0.3.0 C contract (`reference.api.PluginLibrary`)."""
+    """A Python plugin class seen through the 0.3.0 C contract (`reference.contract.v0_3.PluginLibrary`)."""
 
     def __init__(self, plugin_class: type[Plugin], location: str | None = None):
         self.plugin_class = plugin_class

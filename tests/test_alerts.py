@@ -6,10 +6,10 @@ import yaml
 from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
-from reference.alerts import AlertEngine
-from reference.event_fields import FieldTable
-from reference.registry import PluginRegistry
-from reference.rules import load_rules
+from reference.falco.alerts import AlertEngine
+from reference.host.event_fields import FieldTable
+from reference.host.registry import PluginRegistry
+from reference.falco.rules import load_rules
 
 TS = 1_650_000_000_123_456_789
 Y_SOURCE = variant(SOURCE_DEFINITION, name="ysrc", id=2**30 + 43, event_source="y",
@@ -98,8 +98,8 @@ def _collect(engine, sources):
 def test_progress_bar_is_fed_by_get_progress():
     import io
 
-    from reference.alerts import RunSummary
-    from reference.falco_app import ProgressBar
+    from reference.falco.alerts import RunSummary
+    from reference.falco.app import ProgressBar
 
     engine, sources = setup(events([{"x.i": 2}] * 4), [])
     stream = io.StringIO()

@@ -13,12 +13,12 @@ import subprocess
 import pytest
 
 from fake_plugins.defined import encode_payload
-from reference.capture import (
+from reference.host.capture import (
     EV_BLOCK_TYPE, EV_BLOCK_TYPE_INT, EV_BLOCK_TYPE_V2, EV_BLOCK_TYPE_V2_LARGE, EVF_BLOCK_TYPE, EVF_BLOCK_TYPE_V2,
     EVF_BLOCK_TYPE_V2_LARGE, MAX_BLOCK, PLUGREF_BLOCK_TYPE, CaptureError, CaptureWriter, RecordedPlugin,
     check_plugin_versions, plugin_event_block, read_capture, section_header_block,
 )
-from reference.engine import PluginEvent
+from reference.host.engine import PluginEvent
 
 SHB = bytes.fromhex("0a0d0d0a 1c000000 4d3c2b1a 0100 0200 ffffffffffffffff 1c000000")
 

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from reference.cli import main
+from reference.tools.cli import main
 
 
 def test_demo_runs_rules_and_raises_alerts(capsys):
@@ -22,7 +22,7 @@ def test_demo_stops_after_n_events(capsys):
 
 
 def test_console_script_entry_point():
-    result = subprocess.run([sys.executable, "-m", "reference.cli", "run", "-n", "2"], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "reference.tools.cli", "run", "-n", "2"], capture_output=True, text=True)
     assert result.returncode == 0 and "Events read: 2" in result.stdout
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.config import ConfigError, parse_config, resolve_library_path
-from reference.falco_app import load_plugins
+from reference.falco.config import ConfigError, parse_config, resolve_library_path
+from reference.falco.app import load_plugins
 
 PLUGINS = """
 plugins:

@@ -6,7 +6,7 @@ import yaml
 
 from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.misbehaving import variant
-from reference.cli import main
+from reference.tools.cli import main
 
 TS = 1_650_000_000_123_456_789
 

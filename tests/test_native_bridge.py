@@ -1,4 +1,4 @@
-"""The ctypes bridge (reference/native.py) and the native fake plugin, example by example."""
+"""The ctypes bridge (reference/host/native.py) and the native fake plugin, example by example."""
 from __future__ import annotations
 
 import ctypes
@@ -10,11 +10,11 @@ import pytest
 
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import CONFLICTING_PAIRS, MISBEHAVING, WELL_BEHAVED_EXTRACTOR, WELL_BEHAVED_SOURCE
-from reference.api import TS_NOW, Event, ExtractRequest, FieldType, PluginLibrary, ReturnCode
-from reference.engine import EventStream
+from reference.contract.v0_3 import TS_NOW, Event, ExtractRequest, FieldType, PluginLibrary, ReturnCode
+from reference.host.engine import EventStream
 from reference.errors import LoadError, PluginCallError
-from reference.native import NativeEvent, NativeExtractField, NativeLibrary, open_native
-from reference.registry import PluginRegistry
+from reference.host.native import NativeEvent, NativeExtractField, NativeLibrary, open_native
+from reference.host.registry import PluginRegistry
 
 # A small hand-written 0.3.0 plugin whose misbehaviour is chosen at compile time. Its next_batch
 # and event_to_string reuse (and scribble over) one buffer on every call, so a bridge that kept

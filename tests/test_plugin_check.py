@@ -1,4 +1,4 @@
-"""`plugref check` (reference/plugin_check): well-behaved plugins pass, each known defect fails its check."""
+"""`plugref check` (reference/tools/plugin_check): well-behaved plugins pass, each known defect fails its check."""
 from __future__ import annotations
 
 import argparse
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from fake_plugins.misbehaving import WELL_BEHAVED_SOURCE, variant
 from fake_plugins.native.build import build_generator, native_copy
 from fake_plugins.native.defects import build_defect, defect_names
-from reference.plugin_check import CHECK_CLAUSES, CHECK_NAMES, add_check_arguments, run_check
-from reference.plugin_check.configs import NOT_JSON, invalid_configs, is_valid_config, valid_configs
+from reference.tools.plugin_check import CHECK_CLAUSES, CHECK_NAMES, add_check_arguments, run_check
+from reference.tools.plugin_check.configs import NOT_JSON, invalid_configs, is_valid_config, valid_configs
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed: native plugins cannot be built")
 REGISTRY = "conformance/data/registry.yaml"
@@ -306,7 +306,7 @@ def test_json_report_carries_identity_checks_and_summary(capsys):
 @pytest.mark.parametrize("argv, text", [
     (["/no/such/plugin.so"], "no such file: /no/such/plugin.so"),
     (["no_such_module_anywhere"], "neither a file nor an importable Python module"),
-    (["reference.api"], "reference.api is not a plugin"),
+    (["reference.contract.v0_3"], "reference.contract.v0_3 is not a plugin"),
     (["README.md"], "README.md is not a plugin"),
     (["/etc/hostname"], "/etc/hostname is not a plugin"),
     (["fake_plugins.counter", "--registry", "/no/such/registry.yaml"], "cannot read registry file"),

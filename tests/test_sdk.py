@@ -6,10 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fake_plugins.json_extractor import JsonExtractor, resolve_pointer, _MISSING
-from reference.api import Event, ExtractRequest, FieldType, ReturnCode
-from reference.engine import EventStream
-from reference.libraries import open_library
-from reference.registry import PluginRegistry
+from reference.contract.v0_3 import Event, ExtractRequest, FieldType, ReturnCode
+from reference.host.engine import EventStream
+from reference.host.libraries import open_library
+from reference.host.registry import PluginRegistry
 from reference.sdk import (EndOfStream, GeneratorInstance, PythonLibrary, SourcePlugin, TIMEOUT,
                            field)
 

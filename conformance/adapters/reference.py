@@ -8,14 +8,14 @@ import time
 from contextlib import contextmanager
 
 from fake_plugins.defined import DefinedLibrary
-from reference.alerts import AlertEngine
-from reference.capture import CaptureWriter
-from reference.engine import EventStream
+from reference.falco.alerts import AlertEngine
+from reference.host.capture import CaptureWriter
+from reference.host.engine import EventStream
 from reference.errors import PlugrefError
-from reference.event_fields import FieldTable
-from reference.inspector import Inspection, Inspector
-from reference.registry import PluginRegistry
-from reference.rules import RulesLoadError, load_rules
+from reference.host.event_fields import FieldTable
+from reference.tools.inspector import Inspection, Inspector
+from reference.host.registry import PluginRegistry
+from reference.falco.rules import RulesLoadError, load_rules
 
 CAPABILITIES = ["load", "inspect", "capture", "rules"]
 

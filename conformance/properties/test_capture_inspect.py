@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from conformance.filter_strategies import SOURCE_DEFINITION, event_lists
 from fake_plugins.misbehaving import variant
-from reference.capture import CaptureWriter
-from reference.engine import PluginEvent
+from reference.host.capture import CaptureWriter
+from reference.host.engine import PluginEvent
 from reference.errors import PlugrefError
-from reference.inspector import Inspection, Inspector
+from reference.tools.inspector import Inspection, Inspector
 
 needs_sysdig = pytest.mark.skipif(shutil.which("sysdig") is None, reason="sysdig 0.29 is not installed")
 FORMAT = "*%evt.num %evt.rawtime %evt.pluginname %x.i %x.word %x.tag[a] %evt.plugininfo"

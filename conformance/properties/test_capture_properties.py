@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.capture import (
+from reference.host.capture import (
     EV_BLOCK_TYPE, EV_BLOCK_TYPE_V2, EV_BLOCK_TYPE_V2_LARGE, EVF_BLOCK_TYPE, EVF_BLOCK_TYPE_V2,
     EVF_BLOCK_TYPE_V2_LARGE, MIN_EVENT_BLOCK, CaptureError, CaptureWriter, check_plugin_versions,
     plugin_event_block, read_capture, section_header_block,
 )
-from reference.engine import PluginEvent
+from reference.host.engine import PluginEvent
 
 EVENT_BLOCK_TYPES = [EV_BLOCK_TYPE, EVF_BLOCK_TYPE, EV_BLOCK_TYPE_V2, EVF_BLOCK_TYPE_V2, EV_BLOCK_TYPE_V2_LARGE,
                      EVF_BLOCK_TYPE_V2_LARGE]

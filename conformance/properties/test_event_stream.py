@@ -8,8 +8,8 @@ from conformance.harness import try_load
 from conformance.strategies import event_values
 from fake_plugins.defined import encode_payload
 from fake_plugins.misbehaving import WELL_BEHAVED_SOURCE, variant
-from reference.api import TS_NOW, ExtractRequest, FieldType
-from reference.engine import EventStream
+from reference.contract.v0_3 import TS_NOW, ExtractRequest, FieldType
+from reference.host.engine import EventStream
 from reference.errors import PluginCallError
 
 NOW = 123_456_789

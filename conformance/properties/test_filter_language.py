@@ -9,11 +9,11 @@ from hypothesis import given
 from conformance.filter_strategies import SOURCE_DEFINITION, checks, conditions, event_lists
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
-from reference.engine import EventStream
-from reference.event_fields import EventContext, FieldTable
+from reference.host.engine import EventStream
+from reference.host.event_fields import EventContext, FieldTable
 from reference.filter import And, Check, FieldRef, FilterError, Identifier, ListValue, Not, Or, compile_filter, parse
 from reference.filter.ast import to_text
-from reference.registry import PluginRegistry
+from reference.host.registry import PluginRegistry
 
 
 def loaded(events: list[dict], library=None):

@@ -5,10 +5,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from conformance.harness import try_load
 from fake_plugins.misbehaving import WELL_BEHAVED_SOURCE, variant
-from reference.api import Event
+from reference.contract.v0_3 import Event
 from reference.errors import LifecycleError
-from reference.lifecycle import ALLOWED, State, table_markdown
-from reference.loader import LoadedPlugin, read_info
+from reference.contract.lifecycle import ALLOWED, State, table_markdown
+from reference.host.loader import LoadedPlugin, read_info
 from fake_plugins.defined import DefinedLibrary
 
 CALLS = ["init", "open", "next_batch", "get_progress", "close", "destroy", "extract_fields", "event_to_string",

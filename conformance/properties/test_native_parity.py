@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 
 from conformance.native_strategies import ARGS, native_definitions
 from fake_plugins.defined import DefinedLibrary, encode_payload
-from reference.api import TS_NOW, Event
-from reference.engine import EventStream
+from reference.contract.v0_3 import TS_NOW, Event
+from reference.host.engine import EventStream
 from reference.errors import PlugrefError
-from reference.native import NativeLibrary
-from reference.registry import PluginRegistry
+from reference.host.native import NativeLibrary
+from reference.host.registry import PluginRegistry
 
 FIXED_NOW = 1_700_000_000_123_456_789
 MAX_PULLS = 60

@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from conformance.harness import try_load
 from conformance.strategies import field_entries
 from fake_plugins.misbehaving import MISBEHAVING, WELL_BEHAVED_EXTRACTOR, WELL_BEHAVED_SOURCE, variant
-from reference.api import TYPE_REQUIRED_SYMBOLS, PluginType
-from reference.fields import FieldsError, parse_fields_json
-from reference.lifecycle import State
-from reference.libraries import open_library
-from reference.registry import PluginRegistry
+from reference.contract.v0_3 import TYPE_REQUIRED_SYMBOLS, PluginType
+from reference.contract.fields import FieldsError, parse_fields_json
+from reference.contract.lifecycle import State
+from reference.host.libraries import open_library
+from reference.host.registry import PluginRegistry
 
 
 @pytest.mark.clause("PLUGIN-SYMBOLS", "PLUGIN-TYPE")

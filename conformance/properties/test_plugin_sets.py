@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from conformance.harness import try_load
 from conformance.strategies import ids, plugin_sets
 from fake_plugins.misbehaving import CONFLICTING_PAIRS, WELL_BEHAVED_EXTRACTOR, WELL_BEHAVED_SOURCE, variant
-from reference.fields import BUILTIN_EVENT_FIELDS
-from reference.registry import PluginRegistry
+from reference.contract.fields import BUILTIN_EVENT_FIELDS
+from reference.host.registry import PluginRegistry
 
 ALL = "every source"
 
@@ -147,8 +147,8 @@ def test_extractor_applies_to_listed_sources_or_every_source(listed, source):
 
 @pytest.mark.clause("EXT-ROUTING")
 def test_extractor_for_every_source_answers_no_value_for_foreign_payloads():
-    from reference.engine import EventStream
-    from reference.libraries import open_library
+    from reference.host.engine import EventStream
+    from reference.host.libraries import open_library
 
     registry = PluginRegistry()
     registry.load(open_library("fake_plugins.json_extractor"))

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.falco_registry import (PluginIndex, RegistryEntry, identity_warnings, load_registry, parse_registry,
+from reference.host.falco_registry import (PluginIndex, RegistryEntry, identity_warnings, load_registry, parse_registry,
                                       validate)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -66,6 +66,6 @@ def test_registered_name_with_another_id_warns():
 
 @pytest.mark.clause("REGISTRY-RULES")
 def test_not_a_registry_is_a_clear_error():
-    from reference.falco_registry import RegistryFileError
+    from reference.host.falco_registry import RegistryFileError
     with pytest.raises(RegistryFileError, match="not a plugin registry"):
         parse_registry(["a"], "x.yaml")

@@ -12,13 +12,13 @@ from conformance.filter_strategies import SOURCE_DEFINITION, conditions, event_l
 from conformance.strategies import semver_triples, version_string
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
-from reference.engine import EventStream
-from reference.event_fields import EventContext, FieldTable
+from reference.host.engine import EventStream
+from reference.host.event_fields import EventContext, FieldTable
 from reference.filter import compile_filter, parse
 from reference.filter.ast import to_text
-from reference.registry import PluginRegistry
-from reference.rules import RulesLoadError, load_rules
-from reference.rules.compiler import expand_lists
+from reference.host.registry import PluginRegistry
+from reference.falco.rules import RulesLoadError, load_rules
+from reference.falco.rules.compiler import expand_lists
 
 
 def registry_with(*definitions):

@@ -18,7 +18,7 @@ from conformance.filter_strategies import BASE_TS, SOURCE_DEFINITION, event_list
 from fake_plugins.misbehaving import variant
 from reference.filter.ast import to_text
 from conformance.adapters.reference import local_time
-from reference.inspector import Inspection, Inspector
+from reference.tools.inspector import Inspection, Inspector
 
 pytestmark = pytest.mark.skipif(shutil.which("sysdig") is None, reason="sysdig 0.29 is not installed")
 

@@ -6,7 +6,7 @@ from hypothesis import given
 from conformance.harness import try_load
 from conformance.strategies import malformed_versions, semver_triples, version_string
 from fake_plugins.misbehaving import WELL_BEHAVED_SOURCE, variant
-from reference.versions import api_version_compatible
+from reference.contract.versions import api_version_compatible
 
 
 def compatible_by_tuples(framework, required) -> bool:

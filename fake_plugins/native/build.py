@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from reference.api import ALL_SYMBOLS
+from reference.contract.v0_3 import ALL_SYMBOLS
 
 SOURCE = Path(__file__).with_name("defined_plugin.c")
 GENERATOR_SOURCE = Path(__file__).with_name("generator.c")

@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..api import FieldType
-from ..event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
-from .ast import And, Check, Identifier, ListValue, Node, Not, Or
-from .errors import FilterError
+from reference.contract.v0_3 import FieldType
+from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
+from reference.filter.ast import And, Check, Identifier, ListValue, Node, Not, Or
+from reference.filter.errors import FilterError
 
 STRING_OPERATORS = {"=", "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "endswith",
                     "glob", "iglob", "in", "intersects", "pmatch", "regex", "exists"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import PlugrefError
+from reference.errors import PlugrefError
 
 
 @dataclass(frozen=True)

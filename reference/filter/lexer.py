@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import FilterError, Position
+from reference.filter.errors import FilterError, Position
 
 BLANKS = " \t\b\r\n"
 IDENTIFIER = re.compile(r"[a-zA-Z]+[a-zA-Z0-9_]*")

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import sys
 
-from .ast import And, Check, FieldRef, Identifier, ListValue, Node, Not, Or
-from .errors import FilterError
-from .lexer import (BARE_ARGUMENT, BARE_STRING, FIELD_NAME, IDENTIFIER, LIST_OPERATORS, NUMBER,
+from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Node, Not, Or
+from reference.filter.errors import FilterError
+from reference.filter.lexer import (BARE_ARGUMENT, BARE_STRING, FIELD_NAME, IDENTIFIER, LIST_OPERATORS, NUMBER,
                     NUMERIC_OPERATORS, Cursor)
 
 #: How deeply brackets and negations may nest before the parser gives up (Falco's setting).

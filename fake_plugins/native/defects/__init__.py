@@ -1,4 +1,4 @@
-"""Native plugins with one known defect each, for `plugref check` (reference/plugin_check).
+"""Native plugins with one known defect each, for `plugref check` (reference/tools/plugin_check).
 
 Each `<name>.c` here includes `base_plugin.h`, a small well-behaved source plugin, and replaces
 the function(s) that carry its defect; the first comment of the file says which check must fail.

@@ -1,0 +1,96 @@
+"""Fields: what a plugin's get_fields JSON declares, and the framework's built-in event fields.
+
+Clause FIELDS-JSON. Error texts are those of the 0.3.0 loader (`resolve_dylib_symbols`),
+including their trailing spaces.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from reference.contract.v0_3 import FIELD_TYPE_NAMES, FieldType
+
+#: Fields the framework itself defines for every plugin event (clause FIELD-OVERLAP).
+BUILTIN_EVENT_FIELDS = (
+    "evt.num",
+    "evt.time",
+    "evt.time.s",
+    "evt.time.iso8601",
+    "evt.datetime",
+    "evt.datetime.s",
+    "evt.rawtime",
+    "evt.rawtime.s",
+    "evt.rawtime.ns",
+    "evt.pluginname",
+    "evt.plugininfo",
+    "evt.source",
+)
+
+
+class FieldsError(ValueError):
+    """get_fields output breaks FIELDS-JSON; the message is the loader's text without the plugin."""
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One entry of get_fields. `field_id` is its index, which extract_fields receives."""
+
+    field_id: int
+    name: str
+    type: FieldType
+    desc: str
+    display: str = ""
+    arg_required: bool = False
+    properties: tuple[str, ...] = ()
+
+    @property
+    def hidden(self) -> bool:
+        return "hidden" in self.properties
+
+
+def _required_string(entry: dict, key: str) -> str:
+    value = entry.get(key)
+    if value is None or value == "":
+        raise FieldsError(f"field JSON entry has no {key}")
+    if not isinstance(value, str):
+        # jsoncpp would throw its own exception here; plugref names the key instead.
+        raise FieldsError(f"field JSON entry {key} is not a string")
+    return value
+
+
+def parse_fields_json(text: str | None) -> list[FieldInfo]:
+    """Validate get_fields output and return its entries (clause FIELDS-JSON)."""
+    if text is None:
+        raise FieldsError("get_fields returned a null string")
+    try:
+        entries = json.loads(text)
+    except (ValueError, RecursionError):
+        raise FieldsError("get_fields returned an invalid JSON") from None
+    if not isinstance(entries, list):
+        raise FieldsError("get_fields returned an invalid JSON")
+    fields = []
+    for field_id, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise FieldsError("field JSON entry is not an object")
+        type_name = _required_string(entry, "type")
+        name = _required_string(entry, "name")
+        desc = _required_string(entry, "desc")
+        if type_name not in FIELD_TYPE_NAMES:
+            raise FieldsError(f"invalid field type {type_name}")
+        display = entry.get("display", "")
+        if not isinstance(display, str):
+            raise FieldsError(f"field {name} display property is not string ")
+        arg_required = entry.get("argRequired", False)
+        if not isinstance(arg_required, bool):
+            raise FieldsError(f"field {name} argRequired property is not boolean ")
+        properties = entry.get("properties", [])
+        if not isinstance(properties, list):
+            raise FieldsError(f"field {name} properties property is not array ")
+        if not all(isinstance(p, str) for p in properties):
+            raise FieldsError(f"field {name} properties value is not string ")
+        fields.append(
+            FieldInfo(field_id, name, FIELD_TYPE_NAMES[type_name], desc, display, arg_required,
+                      tuple(properties))
+        )
+    return fields
+

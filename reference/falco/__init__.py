@@ -1,0 +1,1 @@
+"""The Falco layer: falco.yaml, rules files, the alert engine, and what `plugref run` does."""

@@ -1,0 +1,177 @@
+"""falco.yaml: the `plugins` entries and `load_plugins` (clauses CONFIG-PLUGINS, CONFIG-LOAD-PLUGINS,
+CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), plus the few other keys `plugref run` uses.
+
+Every malformed entry is reported with the file and line it is on.
+"""
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from reference.errors import PlugrefError
+
+DEFAULT_PLUGINS_DIR = "/usr/share/falco/plugins"
+PLUGINS_DIR_VARIABLE = "PLUGREF_PLUGINS_DIR"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class ConfigError(PlugrefError):
+    def __init__(self, file: str, line: int | None, message: str, clause: str = "CONFIG-PLUGINS"):
+        where = f"{file}:{line}" if line else file
+        super().__init__(f"Error reading config file ({where}): {message}", clause)
+
+
+@dataclass(frozen=True)
+class PluginConfig:
+    name: str
+    library_path: str
+    init_config: str = ""
+    open_params: str = ""
+    line: int | None = None
+
+
+@dataclass
+class FalcoConfig:
+    file: str
+    plugins: list[PluginConfig] = field(default_factory=list)
+    #: None when absent: every plugin is loaded.
+    load_plugins: list[str] | None = None
+    rules_files: list[str] = field(default_factory=list)
+    priority: str = "debug"
+    json_output: bool = False
+
+    def selected_plugins(self) -> list[PluginConfig]:
+        """CONFIG-LOAD-PLUGINS: the entries to load, in the order they load."""
+        if self.load_plugins is None:
+            return list(self.plugins)
+        selected = []
+        for name in self.load_plugins:
+            entry = next((p for p in self.plugins if p.name == name), None)
+            if entry is None:
+                raise ConfigError(self.file, None, f"Cannot load plugin '{name}': plugin config not found for given "
+                                                   f"name", "CONFIG-LOAD-PLUGINS")
+            selected.append(entry)
+        return selected
+
+
+def plugins_dir(option: str | None = None) -> str:
+    """The plugins directory: the option, else $PLUGREF_PLUGINS_DIR, else Falco's default."""
+    return option or os.environ.get(PLUGINS_DIR_VARIABLE) or DEFAULT_PLUGINS_DIR
+
+
+def is_module_name(library_path: str) -> bool:
+    """A library_path with no slash and no file suffix names a Python plugin module."""
+    return "/" not in library_path and not library_path.endswith((".so", ".json", ".yaml", ".yml"))
+
+
+def resolve_library_path(library_path: str, directory: str, file: str = "falco.yaml",
+                         line: int | None = None) -> str:
+    """CONFIG-LIBRARY-PATH: absolute paths stay; relative ones resolve under the plugins directory
+    and may not escape it; Python module names stay as they are."""
+    if library_path == "" or library_path.startswith("/") or is_module_name(library_path):
+        return library_path
+    joined = posixpath.normpath(posixpath.join(directory, library_path))
+    base = posixpath.normpath(directory)
+    if not (joined == base or joined.startswith(base.rstrip("/") + "/")) or joined == base:
+        raise ConfigError(file, line, f"plugin library_path '{library_path}' resolves outside the plugins directory "
+                                      f"({directory})", "CONFIG-LIBRARY-PATH")
+    return joined
+
+
+def _plain(node: yaml.Node):
+    """A node as plain Python data (for init_config maps)."""
+    return yaml.safe_load(yaml.serialize(node))
+
+
+def _scalar(node: yaml.Node | None, file: str, what: str) -> str:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+        return ""
+    if not isinstance(node, yaml.ScalarNode):
+        raise ConfigError(file, node.start_mark.line + 1, f"could not load plugins config: {what} must be a string")
+    return node.value
+
+
+def _init_config(node: yaml.Node | None, file: str) -> str:
+    """A map is sent as compact JSON with sorted keys; a scalar as its text; absent or null as ""."""
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+        return ""
+    if isinstance(node, yaml.MappingNode):
+        return json.dumps(_plain(node), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    raise ConfigError(file, node.start_mark.line + 1, "could not load plugins config: init_config must be a map or a "
+                                                      "string, not a sequence")
+
+
+def parse_config(text: str, file: str = "falco.yaml", directory: str | None = None) -> FalcoConfig:
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(file, mark.line + 1 if mark else None,
+                          f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    config = FalcoConfig(file)
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL_TAG):
+        return config
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(file, root.start_mark.line + 1, "the configuration must be a map")
+    keys = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
+    directory = plugins_dir(directory)
+
+    node = keys.get("plugins")
+    if node is not None and not (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+        if not isinstance(node, yaml.SequenceNode):
+            raise ConfigError(file, node.start_mark.line + 1, "could not load plugins config: 'plugins' must be a list")
+        for entry in node.value:
+            line = entry.start_mark.line + 1
+            if not isinstance(entry, yaml.MappingNode):
+                raise ConfigError(file, line, "could not load plugins config: each plugins entry must be a map")
+            fields = {k.value: v for k, v in entry.value if isinstance(k, yaml.ScalarNode)}
+            for required in ("name", "library_path"):
+                if required not in fields:
+                    raise ConfigError(file, line, f"could not load plugins config: plugins entry has no '{required}'")
+            name = _scalar(fields["name"], file, "name")
+            if not name:
+                raise ConfigError(file, line, "could not load plugins config: plugins entry has an empty 'name'")
+            library = _scalar(fields["library_path"], file, "library_path")
+            config.plugins.append(PluginConfig(
+                name=name,
+                library_path=resolve_library_path(library, directory, file, line),
+                init_config=_init_config(fields.get("init_config"), file),
+                open_params=_scalar(fields.get("open_params"), file, "open_params").strip(),
+                line=line,
+            ))
+
+    if "load_plugins" in keys:
+        node = keys["load_plugins"]
+        if isinstance(node, yaml.ScalarNode):
+            config.load_plugins = [] if node.tag == _NULL_TAG else [node.value]
+        elif isinstance(node, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode) for v in node.value):
+            config.load_plugins = [v.value for v in node.value]
+        else:
+            raise ConfigError(file, node.start_mark.line + 1, "load_plugins must be a list of plugin names",
+                              "CONFIG-LOAD-PLUGINS")
+
+    rules = keys.get("rules_files", keys.get("rules_file"))
+    if isinstance(rules, yaml.SequenceNode):
+        config.rules_files = [v.value for v in rules.value if isinstance(v, yaml.ScalarNode)]
+    elif isinstance(rules, yaml.ScalarNode) and rules.tag != _NULL_TAG:
+        config.rules_files = [rules.value]
+    if isinstance(keys.get("priority"), yaml.ScalarNode):
+        config.priority = keys["priority"].value
+    if isinstance(keys.get("json_output"), yaml.ScalarNode):
+        config.json_output = keys["json_output"].value.lower() in ("true", "yes", "on", "y")
+    return config
+
+
+def load_config(path: str | Path, directory: str | None = None) -> FalcoConfig:
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(str(path), None, f"cannot read it: {exc.strerror}") from None
+    return parse_config(text, str(path), directory)

@@ -1,0 +1,171 @@
+"""Loading rules files: every file read and collected in order, then everything compiled once,
+then the plugin requirements checked (clauses RULES-ATOMIC, RULES-PLUGIN-VERSIONS, RULES-ENGINE-VERSION).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reference.errors import PlugrefError
+from reference.host.event_fields import FieldTable
+from reference.contract.versions import parse_version, plugin_version_compatible
+from reference.falco.rules.collector import PRIORITIES, Collector
+from reference.falco.rules.compiler import CompiledRule, CompileError, MacroResolver, compile_rule, expand_lists, resolved_lists
+from reference.falco.rules.reader import ItemError, read_items
+from reference.falco.rules.results import FileResult, LoadResults, Location, Message
+
+#: The Falco engine version whose rules-file behaviour plugref follows.
+ENGINE_VERSION = "0.63.0"
+
+
+class RulesLoadError(PlugrefError):
+    """A load with errors: nothing of it is kept (RULES-ATOMIC)."""
+
+    def __init__(self, results: LoadResults):
+        # As Falco reports it: the requirement message, or the failing file's verbose block.
+        first = results.first_error()
+        if results.requirement_errors:
+            text = first.message
+        else:
+            text = "\n".join(f.verbose() for f in results.files if not f.successful)
+        super().__init__(text, "RULES-ATOMIC")
+        self.results = results
+
+
+@dataclass
+class RuleSet:
+    rules: list[CompiledRule]
+    results: LoadResults
+    required_engine_version: str | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    def enabled_for(self, source: str, min_priority: int = len(PRIORITIES) - 1) -> list[CompiledRule]:
+        """The rules that run on events of `source`: enabled and at least as severe as `min_priority`."""
+        return [r for r in self.rules if r.source == source and r.enabled and r.priority <= min_priority]
+
+
+def check_engine_version(required: str) -> str | None:
+    """RULES-ENGINE-VERSION: the problem with a required engine version, or None."""
+    if plugin_version_compatible(ENGINE_VERSION, required):
+        return None
+    return f"Rules require engine version {required}, but engine version is {ENGINE_VERSION}"
+
+
+def check_plugin_requirements(collector: Collector, loaded: dict[str, str]) -> list[Message]:
+    """RULES-PLUGIN-VERSIONS: each entry, from every file, is checked on its own.
+
+    The first alternative naming a loaded plugin decides the entry: compatible (same major,
+    loaded >= required) satisfies it, incompatible fails it even if a later alternative would do.
+    """
+    errors = []
+    for requirement in collector.requirements:
+        decided = False
+        for name, required in requirement.alternatives:
+            if name not in loaded:
+                continue
+            decided = True
+            version = loaded[name]
+            if parse_version(version) is None:
+                errors.append(Message("LOAD_ERR_VALIDATE", f"Plugin '{name}' has invalid version string '{version}'",
+                                      requirement.locations))
+            elif not plugin_version_compatible(version, required):
+                errors.append(Message("LOAD_ERR_VALIDATE", f"Plugin '{name}' version '{version}' is not compatible "
+                                                           f"with required plugin version '{required}'",
+                                      requirement.locations))
+            break
+        if not decided:
+            choices = ", ".join(f"{n} (>= {v})" for n, v in requirement.alternatives)
+            errors.append(Message("LOAD_ERR_VALIDATE", f"Plugin requirement not satisfied, must load one of: {choices}",
+                                  requirement.locations))
+    return errors
+
+
+def _read_sources(files: list) -> list[tuple[str, str | None, str | None]]:
+    """(name, text, read error) for each file (a path, or a (name, text) pair)."""
+    out = []
+    for entry in files:
+        if isinstance(entry, tuple):
+            out.append((entry[0], entry[1], None))
+            continue
+        try:
+            out.append((str(entry), Path(entry).read_text(), None))
+        except (OSError, UnicodeDecodeError) as exc:
+            out.append((str(entry), None, f"Could not open file {entry} for reading: "
+                                          f"{getattr(exc, 'strerror', None) or exc}"))
+    return out
+
+
+def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict[str, str] | None = None) -> RuleSet:
+    """Load rules files for the given event sources (source -> its FieldTable).
+
+    `loaded_plugins` maps plugin names to versions for required_plugin_versions. Raises
+    RulesLoadError when any file has an error or a requirement is not met.
+    """
+    collector = Collector()
+    results = LoadResults()
+    for name, text, read_error in _read_sources(files):
+        result = FileResult(name)
+        results.files.append(result)
+        if read_error is not None:
+            result.errors.append(Message("LOAD_ERR_FILE_READ", read_error, (Location("rules content", "", name, 1, 1),)))
+            break
+        try:
+            for item in read_items(text, name):
+                try:
+                    collector.collect(item, check_engine_version)
+                finally:
+                    result.warnings.extend(item.warnings)
+        except ItemError as exc:
+            result.errors.append(exc.report)
+            break  # Falco stops at the first file that fails
+    if not results.successful:
+        raise RulesLoadError(results)
+
+    last = results.files[-1] if results.files else FileResult("<no rules>")
+    lists = resolved_lists(collector)
+    rules: list[CompiledRule] = []
+    skipped: list[str] = []
+    try:
+        macros = MacroResolver(collector, lists)
+        macros.check_all()
+        for rule in sorted(collector.rules.values(), key=lambda r: r.index):
+            table = sources.get(rule.source)
+            if table is None:
+                last.warnings.append(Message("LOAD_UNKNOWN_SOURCE", f"Unknown source {rule.source}, skipping",
+                                             rule.locations))
+                skipped.append(rule.name)
+                continue
+            compiled, warnings = compile_rule(rule, table, lists, macros)
+            last.warnings.extend(warnings)
+            if compiled is None:
+                skipped.append(rule.name)
+            else:
+                rules.append(compiled)
+    except CompileError as exc:
+        last.errors.append(exc.report)
+        raise RulesLoadError(results) from None
+
+    _unused_warnings(collector, macros, last)
+    results.requirement_errors = check_plugin_requirements(collector, loaded_plugins or {})
+    if not results.successful:
+        raise RulesLoadError(results)
+    required = max(collector.required_engine_versions, key=lambda v: parse_version(v), default=None)
+    return RuleSet(rules, results, required, skipped)
+
+
+def _unused_warnings(collector: Collector, macros: MacroResolver, result: FileResult) -> None:
+    for macro in collector.macros.values():
+        if macro.name not in macros.used_macros:
+            result.warnings.append(Message("LOAD_UNUSED_MACRO", "Macro not referred to by any other rule/macro",
+                                           macro.locations))
+    used_lists = set(macros.used_lists)
+    for definition in collector.lists.values():
+        used_lists |= {item for item in definition.items if item in collector.lists}
+    for definition in collector.lists.values():
+        if definition.name not in used_lists:
+            result.warnings.append(Message("LOAD_UNUSED_LIST", "List not referred to by any other rule/macro",
+                                           definition.locations))
+
+
+__all__ = ["ENGINE_VERSION", "CompiledRule", "RuleSet", "RulesLoadError", "check_plugin_requirements",
+           "expand_lists", "load_rules"]

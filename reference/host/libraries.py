@@ -1,0 +1,48 @@
+"""Where plugin libraries come from: a Python module, or a plugin definition file.
+
+`open_library("fake_plugins.counter")` imports the module and takes its `PLUGIN` class (a
+`reference.sdk` plugin) or its `library()` factory; a `.json`/`.yaml` file is a plugin
+definition (fake_plugins/defined.py). Native `.so` files go through the ctypes bridge.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import yaml
+
+from reference.contract.v0_3 import PluginLibrary
+from reference.errors import PlugrefError
+from reference.host.native import is_native_path, open_native
+from reference.sdk import Plugin, PythonLibrary
+
+DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def open_library(spec: str) -> PluginLibrary:
+    """A PluginLibrary for `spec`, or PlugrefError saying why there is none."""
+    path = Path(spec)
+    if path.suffix in DEFINITION_SUFFIXES:
+        if not path.is_file():
+            raise PlugrefError(f"cannot load plugin {spec}: no such definition file")
+        from fake_plugins.defined import DefinedLibrary  # definitions are a test-plugin format
+
+        try:
+            return DefinedLibrary.from_file(path)
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            problem = str(exc).replace("\n", " ")
+            raise PlugrefError(f"cannot load plugin {spec}: not a valid plugin definition: {problem}") from None
+    if is_native_path(spec) or "/" in spec:
+        if not path.is_file():
+            raise PlugrefError(f"cannot load plugin {spec}: no such file")
+        return open_native(path.resolve())
+    try:
+        module = importlib.import_module(spec)
+    except ImportError as exc:
+        raise PlugrefError(f"cannot load plugin {spec}: no Python module of that name ({exc})") from None
+    if hasattr(module, "library") and callable(module.library) and not hasattr(module, "PLUGIN"):
+        return module.library()
+    plugin_class = getattr(module, "PLUGIN", None)
+    if not (isinstance(plugin_class, type) and issubclass(plugin_class, Plugin)):
+        raise PlugrefError(f"cannot load plugin {spec}: the module has no PLUGIN class (a reference.sdk plugin)")
+    return PythonLibrary(plugin_class, spec)

@@ -1,0 +1,338 @@
+"""Loading one plugin: the checks of the 0.3.0 loader, in its order, then init.
+
+`load_plugin(library, config)` turns a `PluginLibrary` (Python or native) into a `LoadedPlugin`,
+or raises `LoadError` naming the library, the rule (clause ID) and what is wrong. The rules that
+concern a *set* of plugins (unique names and IDs, one source plugin per source, field overlap)
+live in `reference.host.registry`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+from reference.contract.v0_3 import (
+    BASE_REQUIRED_SYMBOLS,
+    FRAMEWORK_API_VERSION,
+    TYPE_REQUIRED_SYMBOLS,
+    Event,
+    ExtractRequest,
+    PluginLibrary,
+    PluginType,
+    ReturnCode,
+    SchemaType,
+)
+from reference.errors import LoadError, PluginCallError
+from reference.contract.fields import FieldInfo, FieldsError, parse_fields_json
+from reference.contract.lifecycle import Lifecycle, State
+from reference.contract.versions import api_version_compatible, parse_version
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What a plugin says about itself, read and validated at load."""
+
+    required_api_version: str
+    type: PluginType
+    name: str
+    description: str
+    contact: str
+    version: str
+    fields: tuple[FieldInfo, ...]
+    id: int | None = None
+    event_source: str | None = None
+    #: Extractors only: the sources named by get_extract_event_sources; empty means every source.
+    extract_event_sources: tuple[str, ...] = ()
+    init_schema: dict | None = None
+
+    @property
+    def is_source(self) -> bool:
+        return self.type == PluginType.SOURCE
+
+    def field(self, name: str) -> FieldInfo | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def _call_string(library: PluginLibrary, call: str, where: str) -> str:
+    value = getattr(library, call)()
+    if not isinstance(value, str):
+        raise LoadError(where, f"plugin_{call} returned NULL", "PLUGIN-INFO-STRINGS")
+    return value
+
+
+def _check_symbols(library: PluginLibrary, where: str, symbols: tuple[str, ...]) -> None:
+    for symbol in symbols:
+        if symbol not in library.symbols:
+            raise LoadError(where, f"Dynamic library symbol {symbol} not present", "PLUGIN-SYMBOLS")
+
+
+def _parse_extract_event_sources(library: PluginLibrary, name: str, where: str) -> tuple[str, ...]:
+    """EXT-SOURCES: get_extract_event_sources, when exported, is a JSON array of strings."""
+    if "plugin_get_extract_event_sources" not in library.symbols:
+        return ()
+    text = library.get_extract_event_sources()
+    if text is None or text == "":
+        raise LoadError(where, f"error in plugin {name}: get_extract_event_sources returned an empty string",
+                        "EXT-SOURCES")
+    try:
+        sources = json.loads(text)
+    except (ValueError, RecursionError):
+        sources = None
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise LoadError(where, f"error in plugin {name}: get_extract_event_sources did not return a json array",
+                        "EXT-SOURCES")
+    return tuple(dict.fromkeys(sources))
+
+
+def _read_init_schema(library: PluginLibrary, name: str, where: str) -> dict | None:
+    """INIT-SCHEMA: the schema a plugin exports, or None when it has none."""
+    if "plugin_get_init_schema" not in library.symbols:
+        return None
+    text, schema_type = library.get_init_schema()
+    if schema_type not in (SchemaType.NONE, SchemaType.JSON):
+        raise LoadError(where, f"error in plugin {name}: get_init_schema returned an unknown schema type "
+                               f"{schema_type}", "INIT-SCHEMA")
+    if schema_type == SchemaType.NONE or not text:
+        return None
+    try:
+        schema = json.loads(text)
+    except (ValueError, RecursionError):
+        schema = None
+    if not isinstance(schema, dict):
+        raise LoadError(where, f"error in plugin {name}: get_init_schema did not return a json object",
+                        "INIT-SCHEMA")
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise LoadError(where, f"error in plugin {name}: get_init_schema returned an invalid JSON schema: "
+                               f"{exc.message}", "INIT-SCHEMA") from None
+    return schema
+
+
+def read_info(library: PluginLibrary) -> PluginInfo:
+    """Steps 2 to 7 of the 0.3.0 loader: everything but init. Raises LoadError."""
+    where = library.location
+    if "plugin_get_required_api_version" not in library.symbols:
+        raise LoadError(where, "Could not resolve plugin_get_required_api_version function",
+                        "PLUGIN-SYMBOLS")
+    required = library.get_required_api_version()
+    parsed = parse_version(required)
+    if parsed is None:
+        raise LoadError(where, f"Could not parse version string from {required}", "API-VERSION-FORMAT")
+    if not api_version_compatible(parsed):
+        raise LoadError(where, f"Unsupported plugin required api version {required} "
+                               f"(framework API version is {FRAMEWORK_API_VERSION})", "API-VERSION-COMPAT")
+    if "plugin_get_type" not in library.symbols:
+        raise LoadError(where, "Could not resolve plugin_get_type function", "PLUGIN-SYMBOLS")
+    raw_type = library.get_type()
+    if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR):
+        raise LoadError(where, f"Wrong plugin type. (got {raw_type}; 1 is source, 2 is extractor)",
+                        "PLUGIN-TYPE")
+    plugin_type = PluginType(raw_type)
+
+    _check_symbols(library, where, BASE_REQUIRED_SYMBOLS)
+    name = _call_string(library, "get_name", where)
+    description = _call_string(library, "get_description", where)
+    contact = _call_string(library, "get_contact", where)
+    version = _call_string(library, "get_version", where)
+    if parse_version(version) is None:
+        raise LoadError(where, f"Could not parse version string from {version}", "PLUGIN-VERSION-FORMAT")
+
+    fields: list[FieldInfo] = []
+    if "plugin_get_fields" in library.symbols:
+        try:
+            fields = parse_fields_json(library.get_fields())
+        except FieldsError as exc:
+            raise LoadError(where, f"error in plugin {name}: {exc}", "FIELDS-JSON") from None
+
+    _check_symbols(library, where, TYPE_REQUIRED_SYMBOLS[plugin_type])
+
+    plugin_id = event_source = None
+    extract_sources: tuple[str, ...] = ()
+    if plugin_type == PluginType.SOURCE:
+        plugin_id = library.get_id()
+        event_source = _call_string(library, "get_event_source", where)
+        if not isinstance(plugin_id, int) or not 0 <= plugin_id < 2**32:
+            raise LoadError(where, f"plugin_get_id returned {plugin_id!r}, not a 32-bit unsigned ID",
+                            "SRC-ID-RULES")
+        if event_source == "":
+            raise LoadError(where, f"source plugin {name} has an empty event source", "SRC-EVENT-SOURCE")
+    else:
+        extract_sources = _parse_extract_event_sources(library, name, where)
+
+    return PluginInfo(
+        required_api_version=required, type=plugin_type, name=name, description=description,
+        contact=contact, version=version, fields=tuple(fields), id=plugin_id,
+        event_source=event_source, extract_event_sources=extract_sources,
+        init_schema=_read_init_schema(library, name, where),
+    )
+
+
+def validate_init_config(info: PluginInfo, config: str, where: str) -> str:
+    """INIT-SCHEMA: check `config` against the plugin's schema; return the string init receives.
+
+    With a schema, an empty config means `{}` and that is what init gets; without one the config
+    passes through verbatim.
+    """
+    if info.init_schema is None:
+        return config
+    config = config or "{}"
+    try:
+        document = json.loads(config)
+    except (ValueError, RecursionError):
+        raise LoadError(where, f"error in plugin {info.name}: init config is not a valid json",
+                        "INIT-SCHEMA") from None
+    validator = jsonschema.validators.validator_for(info.init_schema)(info.init_schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if error is not None:
+        location = "/" + "/".join(str(part) for part in error.absolute_path) if error.absolute_path else "<root>"
+        raise LoadError(where, f"error in plugin {info.name} init config: In {location}, {error.message}",
+                        "INIT-SCHEMA")
+    return config
+
+
+def _as_rc(value: Any) -> ReturnCode | None:
+    try:
+        return ReturnCode(value)
+    except ValueError:
+        return None
+
+
+class LoadedPlugin:
+    """A plugin the framework has loaded: its info, its state handle and its lifecycle.
+
+    Every call goes through the lifecycle table (PLUGIN-LIFECYCLE) and turns contract breaches
+    into `PluginCallError`, so a misbehaving plugin cannot take the framework down.
+    """
+
+    def __init__(self, library: PluginLibrary, info: PluginInfo):
+        self.library = library
+        self.info = info
+        self.lifecycle = Lifecycle(info.name)
+        self._state: Any = None
+        self._instance: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def where(self) -> str:
+        return self.library.location
+
+    def _enter(self, call: str) -> None:
+        self.lifecycle.check(call)
+
+    def last_error(self) -> str:
+        self._enter("get_last_error")
+        text = self.library.get_last_error(self._state)
+        return text if isinstance(text, str) else ""
+
+    def init(self, config: str) -> None:
+        """INIT-FAILURE: init, surfacing the plugin's last error when it fails."""
+        config = validate_init_config(self.info, config, self.where)
+        self._enter("init")
+        state, rc = self.library.init(config)
+        self._state = state
+        if state is None:
+            self.lifecycle.record("init", False)
+            self.lifecycle.state = State.DESTROYED  # nothing to destroy
+            raise LoadError(self.where, "Could not initialize plugin: Plugin handle or get_last_error function "
+                                        "not defined", "INIT-FAILURE")
+        if rc != ReturnCode.SUCCESS:
+            self.lifecycle.record("init", False)
+            message = self.last_error()
+            self.destroy()
+            raise LoadError(self.where, f"Could not initialize plugin: {message}", "INIT-FAILURE")
+        self.lifecycle.record("init", True)
+
+    def open(self, params: str = "") -> None:
+        self._enter("open")
+        instance, rc = self.library.open(self._state, params)
+        if rc != ReturnCode.SUCCESS or instance is None:
+            message = self.last_error() or "open failed with no error message"
+            raise PluginCallError(f"plugin {self.name}: cannot open event source with params {params!r}: {message}")
+        self._instance = instance
+        self.lifecycle.record("open", True)
+
+    def next_batch(self) -> tuple[ReturnCode, list[Event]]:
+        self._enter("next_batch")
+        rc, events = self.library.next_batch(self._state, self._instance)
+        code = _as_rc(rc)
+        if code is None:
+            raise PluginCallError(f"plugin {self.name}: next_batch returned the unknown code {rc}")
+        return code, events
+
+    def progress(self) -> tuple[str, int] | None:
+        self._enter("get_progress")
+        if "plugin_get_progress" not in self.library.symbols:
+            return None
+        return self.library.get_progress(self._state, self._instance)
+
+    def close(self) -> None:
+        self._enter("close")
+        try:
+            self.library.close(self._state, self._instance)
+        finally:
+            self._instance = None
+            self.lifecycle.record("close", True)
+
+    def destroy(self) -> None:
+        self._enter("destroy")
+        try:
+            self.library.destroy(self._state)
+        finally:
+            self._state = None
+            self.lifecycle.record("destroy", True)
+
+    def shutdown(self) -> None:
+        """Close if open, then destroy: always safe to call."""
+        for call in self.lifecycle.shutdown_calls():
+            getattr(self, call)()
+
+    def event_to_string(self, data: bytes) -> str | None:
+        self._enter("event_to_string")
+        text = self.library.event_to_string(self._state, data)
+        return text if isinstance(text, str) else None
+
+    def list_open_params(self) -> list[dict]:
+        """The suggested open params; errors use the 0.3.0 texts."""
+        self._enter("list_open_params")
+        if "plugin_list_open_params" not in self.library.symbols:
+            return []
+        text, rc = self.library.list_open_params(self._state)
+        prefix = f"error in plugin {self.name}"
+        if rc != ReturnCode.SUCCESS:
+            raise PluginCallError(f"{prefix}: list_open_params has error {self.last_error()}")
+        try:
+            entries = json.loads(text) if text else []
+        except (ValueError, RecursionError):
+            entries = None
+        if not isinstance(entries, list):
+            raise PluginCallError(f"{prefix}: list_open_params returned a non-array JSON")
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+                raise PluginCallError(f"{prefix}: list_open_params has entry with no value")
+        return entries
+
+    def extract(self, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[str | int | None]:
+        """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call.
+
+        A failing call, or a field the plugin leaves unset, gives no value (None): the 0.3.0
+        framework does not consult the last error here (clause EXTRACT-FAILURE-NO-VALUE).
+        """
+        self._enter("extract_fields")
+        requests = [ExtractRequest(f.field_id, f.name, arg, f.type) for f, arg in wanted]
+        rc = self.library.extract_fields(self._state, event, requests)
+        if rc != ReturnCode.SUCCESS:
+            return [None] * len(requests)
+        return [request.value for request in requests]
+
+
+def load_plugin(library: PluginLibrary, config: str = "") -> LoadedPlugin:
+    """Read, check and init one plugin (0.3.0 loader steps 1 to 8)."""
+    plugin = LoadedPlugin(library, read_info(library))
+    plugin.init(config)
+    return plugin

@@ -1,0 +1,334 @@
+"""The ctypes bridge: a native plugin `.so` seen as a `reference.contract.v0_3.PluginLibrary`.
+
+`open_native(path)` loads the library, reads the API version it requires and picks the bridge
+for that contract; only the 0.x contract (`NativeLibrary`) exists, and the dispatch is the place
+to add a 3.x one. The bridge copies everything a plugin hands out at once, because plugin memory
+is valid only until the plugin's next call, and it turns NULLs, invalid UTF-8 and absurd batches
+into plugref errors rather than crashes.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from reference.contract.v0_3 import ALL_SYMBOLS, Event, ExtractRequest, FieldType, ReturnCode
+from reference.errors import LoadError, PluginCallError
+
+#: Limits past which a next_batch answer is taken for garbage rather than data.
+MAX_BATCH_EVENTS = 1_000_000
+MAX_EVENT_BYTES = 64 * 1024 * 1024
+
+
+class NativeEvent(ctypes.Structure):
+    """`ss_plugin_event` of API 0.3.0."""
+
+    _fields_ = [("evtnum", ctypes.c_uint64), ("data", ctypes.c_void_p), ("datalen", ctypes.c_uint32),
+                ("ts", ctypes.c_uint64)]
+
+
+class NativeExtractField(ctypes.Structure):
+    """`ss_plugin_extract_field` of API 0.3.0."""
+
+    _fields_ = [("field_id", ctypes.c_uint32), ("field", ctypes.c_char_p), ("arg", ctypes.c_char_p),
+                ("ftype", ctypes.c_uint32), ("field_present", ctypes.c_bool), ("res_str", ctypes.c_void_p),
+                ("res_u64", ctypes.c_uint64)]
+
+
+assert ctypes.sizeof(NativeEvent) == 32, "ss_plugin_event must be 32 bytes"
+assert ctypes.sizeof(NativeExtractField) == 48, "ss_plugin_extract_field must be 48 bytes"
+assert NativeExtractField.field_present.offset == 28 and NativeExtractField.res_str.offset == 32
+assert NativeEvent.ts.offset == 24
+
+_P = ctypes.c_void_p
+_STR = ctypes.c_void_p  # strings come back as raw pointers so that NULL and bad bytes can be told apart
+_U32P = ctypes.POINTER(ctypes.c_uint32)
+_I32P = ctypes.POINTER(ctypes.c_int32)
+
+#: symbol -> (restype, argtypes)
+_SIGNATURES: dict[str, tuple[Any, list]] = {
+    "plugin_get_required_api_version": (_STR, []),
+    "plugin_get_type": (ctypes.c_uint32, []),
+    "plugin_init": (_P, [ctypes.c_char_p, _I32P]),
+    "plugin_destroy": (None, [_P]),
+    "plugin_get_last_error": (_STR, [_P]),
+    "plugin_get_id": (ctypes.c_uint32, []),
+    "plugin_get_name": (_STR, []),
+    "plugin_get_description": (_STR, []),
+    "plugin_get_contact": (_STR, []),
+    "plugin_get_version": (_STR, []),
+    "plugin_get_event_source": (_STR, []),
+    "plugin_get_fields": (_STR, []),
+    "plugin_open": (_P, [_P, ctypes.c_char_p, _I32P]),
+    "plugin_close": (None, [_P, _P]),
+    "plugin_next_batch": (ctypes.c_int32, [_P, _P, _U32P, ctypes.POINTER(ctypes.POINTER(NativeEvent))]),
+    "plugin_get_progress": (_STR, [_P, _P, _U32P]),
+    "plugin_event_to_string": (_STR, [_P, ctypes.c_char_p, ctypes.c_uint32]),
+    "plugin_extract_fields": (ctypes.c_int32, [_P, ctypes.POINTER(NativeEvent), ctypes.c_uint32,
+                                               ctypes.POINTER(NativeExtractField)]),
+    "plugin_list_open_params": (_STR, [_P, _I32P]),
+    "plugin_get_extract_event_sources": (_STR, []),
+    "plugin_get_init_schema": (_STR, [_U32P]),
+}
+
+#: Info strings read at load: a bad one is a load error under the clause that reads it.
+_INFO_CLAUSES = {
+    "plugin_get_required_api_version": "API-VERSION-FORMAT",
+    "plugin_get_name": "PLUGIN-INFO-STRINGS",
+    "plugin_get_description": "PLUGIN-INFO-STRINGS",
+    "plugin_get_contact": "PLUGIN-INFO-STRINGS",
+    "plugin_get_version": "PLUGIN-INFO-STRINGS",
+    "plugin_get_event_source": "PLUGIN-INFO-STRINGS",
+    "plugin_get_fields": "FIELDS-JSON",
+    "plugin_get_extract_event_sources": "EXT-SOURCES",
+    "plugin_get_init_schema": "INIT-SCHEMA",
+}
+
+
+def _dlopen(path: str) -> ctypes.CDLL:
+    """dlopen `path` (made absolute, so that no library search path is consulted)."""
+    absolute = os.path.abspath(path)
+    if not os.path.exists(absolute):
+        raise LoadError(path, f"error loading plugin {path}: no such file", "PLUGIN-SYMBOLS")
+    if os.path.isdir(absolute):
+        raise LoadError(path, f"error loading plugin {path}: is a directory, not a shared library",
+                        "PLUGIN-SYMBOLS")
+    try:
+        return ctypes.CDLL(absolute, mode=os.RTLD_NOW | os.RTLD_LOCAL)
+    except OSError as exc:
+        raise LoadError(path, f"error loading plugin {path}: {exc}", "PLUGIN-SYMBOLS") from None
+
+
+class NativeLibrary:
+    """A 0.x (type-based contract, API 0.2/0.3) plugin behind ctypes."""
+
+    def __init__(self, path: str | os.PathLike, handle: ctypes.CDLL | None = None):
+        self.location = str(path)
+        self._dll = handle if handle is not None else _dlopen(self.location)
+        self._fn: dict[str, Any] = {}
+        self._slots = None
+        present = []
+        for symbol in ALL_SYMBOLS:
+            try:
+                fn = getattr(self._dll, symbol)
+            except AttributeError:
+                continue
+            fn.restype, fn.argtypes = _SIGNATURES[symbol]
+            self._fn[symbol] = fn
+            present.append(symbol)
+        self.symbols = frozenset(present)
+
+    def __repr__(self) -> str:
+        return f"NativeLibrary({self.location!r})"
+
+    # Plumbing.
+
+    def _call(self, symbol: str, *args):
+        fn = self._fn.get(symbol)
+        if fn is None:
+            raise PluginCallError(f"plugin {self.location}: {symbol} is not exported by the library")
+        return fn(*args)
+
+    def _text(self, symbol: str, pointer: int | None, *, lenient: bool = False) -> str | None:
+        """Copy a C string the plugin returned; NULL is None."""
+        if not pointer:
+            return None
+        raw = ctypes.string_at(pointer)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if lenient:
+                return raw.decode("utf-8", "backslashreplace")
+            what = (f"{symbol} returned a string that is not valid UTF-8 "
+                    f"({exc.reason} at byte {exc.start}: {raw[:60]!r})")
+            if symbol in _INFO_CLAUSES:
+                raise LoadError(self.location, what, _INFO_CLAUSES[symbol]) from None
+            raise PluginCallError(f"plugin {self.location}: {what}") from None
+
+    def _info(self, symbol: str) -> str | None:
+        return self._text(symbol, self._call(symbol))
+
+    @staticmethod
+    def _handle(value: Any) -> ctypes.c_void_p:
+        return ctypes.c_void_p(value)
+
+    # Info.
+
+    def get_required_api_version(self) -> str | None:
+        return self._info("plugin_get_required_api_version")
+
+    def get_type(self) -> int:
+        return int(self._call("plugin_get_type"))
+
+    def get_id(self) -> int:
+        return int(self._call("plugin_get_id"))
+
+    def get_name(self) -> str | None:
+        return self._info("plugin_get_name")
+
+    def get_description(self) -> str | None:
+        return self._info("plugin_get_description")
+
+    def get_contact(self) -> str | None:
+        return self._info("plugin_get_contact")
+
+    def get_version(self) -> str | None:
+        return self._info("plugin_get_version")
+
+    def get_event_source(self) -> str | None:
+        return self._info("plugin_get_event_source")
+
+    def get_fields(self) -> str | None:
+        return self._info("plugin_get_fields")
+
+    def get_extract_event_sources(self) -> str | None:
+        return self._info("plugin_get_extract_event_sources")
+
+    def get_init_schema(self) -> tuple[str | None, int]:
+        schema_type = ctypes.c_uint32(0)
+        pointer = self._call("plugin_get_init_schema", ctypes.byref(schema_type))
+        return self._text("plugin_get_init_schema", pointer), schema_type.value
+
+    # Lifecycle.
+
+    def init(self, config: str) -> tuple[Any, int]:
+        rc = ctypes.c_int32(ReturnCode.FAILURE)
+        state = self._call("plugin_init", config.encode("utf-8"), ctypes.byref(rc))
+        return (state or None), rc.value
+
+    def destroy(self, state: Any) -> None:
+        self._call("plugin_destroy", self._handle(state))
+
+    def get_last_error(self, state: Any) -> str | None:
+        # Lenient: this text explains a failure already under way, and must not replace it.
+        return self._text("plugin_get_last_error", self._call("plugin_get_last_error", self._handle(state)),
+                          lenient=True)
+
+    def open(self, state: Any, params: str) -> tuple[Any, int]:
+        rc = ctypes.c_int32(ReturnCode.FAILURE)
+        instance = self._call("plugin_open", self._handle(state), params.encode("utf-8"), ctypes.byref(rc))
+        return (instance or None), rc.value
+
+    def close(self, state: Any, instance: Any) -> None:
+        self._call("plugin_close", self._handle(state), self._handle(instance))
+
+    def next_batch(self, state: Any, instance: Any) -> tuple[int, list[Event]]:
+        nevts = ctypes.c_uint32(0)
+        evts = ctypes.POINTER(NativeEvent)()
+        rc = self._call("plugin_next_batch", self._handle(state), self._handle(instance), ctypes.byref(nevts),
+                        ctypes.byref(evts))
+        count = nevts.value
+        if count == 0:
+            return rc, []
+        where = f"plugin {self.location}: next_batch"
+        if count > MAX_BATCH_EVENTS:
+            raise PluginCallError(f"{where} returned {count} events in one batch (more than {MAX_BATCH_EVENTS})")
+        if not evts:
+            raise PluginCallError(f"{where} returned {count} events but a NULL event array")
+        events = []
+        string_at = ctypes.string_at
+        for i in range(count):
+            raw = evts[i]
+            length = raw.datalen
+            if length > MAX_EVENT_BYTES:
+                raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} "
+                                      f"(more than {MAX_EVENT_BYTES})")
+            if length and not raw.data:
+                raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} but NULL data")
+            events.append(Event(string_at(raw.data, length) if length else b"", raw.ts))
+        return rc, events
+
+    def get_progress(self, state: Any, instance: Any) -> tuple[str | None, int]:
+        pct = ctypes.c_uint32(0)
+        pointer = self._call("plugin_get_progress", self._handle(state), self._handle(instance), ctypes.byref(pct))
+        return self._text("plugin_get_progress", pointer), pct.value
+
+    def event_to_string(self, state: Any, data: bytes) -> str | None:
+        pointer = self._call("plugin_event_to_string", self._handle(state), bytes(data), len(data))
+        return self._text("plugin_event_to_string", pointer)
+
+    def _extract_slots(self, requests: list[ExtractRequest]):
+        """The ss_plugin_extract_field array for these requests, reused while they stay the same.
+
+        A filter asks for the same fields on every event, so the array and its encoded names are
+        built once; the encoded bytes stay referenced with the array for as long as it is used.
+        """
+        shape = tuple((r.field_id, r.field, r.arg or "", int(r.ftype)) for r in requests)
+        if self._slots is None or self._slots[0] != shape:
+            fields = (NativeExtractField * max(len(shape), 1))()
+            encoded = []
+            for slot, (field_id, name, arg, ftype) in zip(fields, shape):
+                name_bytes, arg_bytes = name.encode("utf-8"), arg.encode("utf-8")
+                encoded += [name_bytes, arg_bytes]
+                slot.field_id, slot.field, slot.ftype = field_id, name_bytes, ftype
+                slot.arg = arg_bytes  # never NULL: an absent argument is "" (EXTRACT-ARG-EMPTY)
+            self._slots = (shape, fields, encoded)
+        fields = self._slots[1]
+        for slot in fields:
+            slot.field_present = False  # a plugin that skips a field must not leave an old answer
+        return fields
+
+    def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
+        data = bytes(event.data)
+        # `data` stays referenced here until the call returns; the plugin reads it in place.
+        c_event = NativeEvent(event.evtnum, ctypes.cast(data, ctypes.c_void_p) if data else None, len(data), event.ts)
+        fields = self._extract_slots(requests)
+        rc = self._call("plugin_extract_fields", state, ctypes.byref(c_event), len(requests), fields)
+        if rc != ReturnCode.SUCCESS:
+            return rc  # the framework takes no value from a failed call
+        for slot, request in zip(fields, requests):
+            request.field_present = bool(slot.field_present)
+            if not request.field_present:
+                continue
+            if request.ftype == FieldType.UINT64:
+                request.res_u64 = int(slot.res_u64)
+            elif not slot.res_str:
+                raise PluginCallError(f"plugin {self.location}: extract_fields marked string field "
+                                      f"{request.field} present with a NULL res_str")
+            else:
+                request.res_str = self._text("plugin_extract_fields", slot.res_str)
+        return rc
+
+    def list_open_params(self, state: Any) -> tuple[str | None, int]:
+        rc = ctypes.c_int32(ReturnCode.FAILURE)
+        pointer = self._call("plugin_list_open_params", self._handle(state), ctypes.byref(rc))
+        return self._text("plugin_list_open_params", pointer), rc.value
+
+
+_VERSION_PREFIX = re.compile(r"\s*(\d+)\.(\d+)\.(\d+)")
+
+
+def open_native(path: str | os.PathLike) -> NativeLibrary:
+    """The PluginLibrary of the native plugin at `path`, chosen by the API major it requires.
+
+    Raises LoadError when the file is no loadable library, or asks for a contract plugref has no
+    bridge for. An unparsable version goes through to the loader, which reports it (API-VERSION-FORMAT).
+    """
+    where = str(path)
+    handle = _dlopen(where)
+    try:
+        getter = handle.plugin_get_required_api_version
+    except AttributeError:
+        raise LoadError(where, "Could not resolve plugin_get_required_api_version function",
+                        "PLUGIN-SYMBOLS") from None
+    getter.restype, getter.argtypes = _STR, []
+    pointer = getter()
+    raw = ctypes.string_at(pointer) if pointer else None
+    match = _VERSION_PREFIX.match(raw.decode("utf-8", "replace")) if raw is not None else None
+    major = int(match.group(1)) if match else 0
+    if major == 0:
+        return NativeLibrary(where, handle)
+    if major in (1, 2, 3):
+        contract = {1: "1.x/2.x", 2: "1.x/2.x", 3: "3.x"}[major]
+        raise LoadError(where, f"plugin requires API version {raw.decode('utf-8', 'replace')}: the {contract} "
+                               f"native contract is not implemented by this bridge (only 0.x is)",
+                        "API-VERSION-COMPAT")
+    raise LoadError(where, f"plugin requires API version {raw.decode('utf-8', 'replace')}, a major version "
+                           f"no plugin API has (known: 0, 1, 2, 3)", "API-VERSION-COMPAT")
+
+
+def is_native_path(spec: str | Path) -> bool:
+    """Does `spec` name a native library (by suffix)?"""
+    return Path(spec).suffix == ".so" or ".so." in Path(spec).name

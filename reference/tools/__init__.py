@@ -1,0 +1,1 @@
+"""The tools built on the framework: `plugref inspect` (sysdig's job), `plugref check`, and the CLI."""

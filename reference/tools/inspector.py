@@ -1,0 +1,177 @@
+"""An inspection session, as `sysdig` runs one: plugins loaded, a source opened, events filtered
+and printed with a format. `plugref inspect` is a thin command line over this.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from reference.host.capture import PPME_PLUGINEVENT_E, CaptureWriter, check_plugin_versions, read_capture
+from reference.host.engine import EventStream, PluginEvent
+from reference.errors import PlugrefError
+from reference.host.event_fields import BUILTINS, EventContext, ExtractionPlan, FieldTable
+from reference.filter import compile_filter, parse
+from reference.host.libraries import open_library
+from reference.host.loader import LoadedPlugin
+from reference.output import Formatter
+from reference.host.registry import PluginRegistry
+
+#: sysdig's line for plugin events when no -p is given (clause OUTPUT-DEFAULT).
+DEFAULT_FORMAT = "*%evt.num %evt.datetime.s [%evt.pluginname] %evt.plugininfo"
+
+
+def split_spec(text: str) -> tuple[str, str]:
+    """`PATH[:CONFIG]` as sysdig reads it: the config is everything after the first colon."""
+    spec, _, config = text.partition(":")
+    return spec, config
+
+
+@dataclass
+class Inspection:
+    plugins: list[str] = field(default_factory=list)   # -H PATH[:INIT]
+    input: str | None = None                           # -I NAME|PATH[:OPEN]
+    filter: str | None = None
+    format: str | None = None                          # -p
+    json: bool = False                                 # -j
+    max_events: int | None = None                      # -n
+    read: str | None = None                            # -r FILE
+    write: str | None = None                           # -w FILE
+
+
+class Inspector:
+    def __init__(self, registry: PluginRegistry | None = None):
+        self.registry = registry or PluginRegistry()
+        self._by_spec: dict[str, LoadedPlugin] = {}
+
+    def load(self, text: str) -> LoadedPlugin:
+        spec, config = split_spec(text)
+        plugin = self.registry.load(open_library(spec), config)
+        self._by_spec[spec] = plugin
+        return plugin
+
+    def input_plugin(self, text: str) -> tuple[LoadedPlugin, str]:
+        """The source plugin `-I NAME|PATH[:OPEN]` designates (loading it if given by path)."""
+        spec, params = split_spec(text)
+        plugin = self._by_spec.get(spec) or self.registry.by_name(spec)
+        if plugin is None:
+            plugin = self.load(spec)
+        if not plugin.info.is_source:
+            raise PlugrefError(f"plugin {plugin.name} is not a source plugin and cannot be used as input.")
+        return plugin, params
+
+    def _table(self, source: str | None) -> FieldTable:
+        return FieldTable(self.registry, source)
+
+    def lines(self, default_source: str | None, events: Iterator[PluginEvent], settings: Inspection,
+              writer: CaptureWriter | None = None) -> Iterator[str]:
+        """The printed line of every event that passes the filter (and formats); with a writer,
+        the passing events are written to it instead."""
+        compiled: dict[str | None, tuple] = {}
+
+        def for_source(source: str | None):
+            # Events of a source no loaded plugin provides read with the default table: their
+            # evt.* fields have values, their plugin fields none (CAPTURE-UNKNOWN-PLUGIN).
+            key = source if self.registry.source_plugin_for(source or "") else default_source
+            if key not in compiled:
+                table, plan = self._table(key), ExtractionPlan()
+                condition = compile_filter(parse(settings.filter), table, plan, text=settings.filter) \
+                    if settings.filter else None
+                compiled[key] = (condition, Formatter(settings.format or DEFAULT_FORMAT, table, plan), plan)
+            return compiled[key]
+
+        for_source(default_source)  # compile errors show before any event is read
+        passed = 0
+        sources_by_id: dict[int, LoadedPlugin | None] = {}
+        for event in events:
+            if settings.max_events is not None and passed >= settings.max_events:
+                return
+            if event.plugin_id not in sources_by_id:
+                sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
+            condition, formatter, plan = for_source(event.source)
+            context = EventContext(event, plan, sources_by_id[event.plugin_id])
+            if condition is not None and not condition.matches(context):
+                continue
+            passed += 1
+            if writer is not None:
+                writer.write(event)
+            elif settings.json:
+                values = formatter.values(context)
+                if values is not None:
+                    yield json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            else:
+                line = formatter.format(context)
+                if line is not None:
+                    yield line
+
+    def capture_events(self, path: str, notes: list[str]) -> Iterator[PluginEvent]:
+        """The plugin events of a capture, numbered from 1, attributed to the loaded source plugins.
+
+        CAPTURE-PLUGIN-VERSION: the plugins that wrote the capture must have the major version of
+        those loaded now; a capture without plugref's record is read without that check.
+        """
+        reader = read_capture(path)
+        loaded = {p.info.id: p.info.version for p in self.registry.source_plugins()}
+        if reader.plugins is None:
+            notes.append(f"capture {path} has no plugin version record: plugin versions not checked")
+        errors = check_plugin_versions(reader.plugins, loaded)
+        if errors:
+            raise PlugrefError("; ".join(errors), "CAPTURE-PLUGIN-VERSION")
+        num = 0
+        for event in reader:
+            num += 1  # every event counts, as in sysdig, even those plugref cannot interpret
+            if event.type != PPME_PLUGINEVENT_E:
+                continue
+            source = self.registry.source_plugin_by_id(event.plugin_id)
+            yield event.to_plugin_event(num, source.info.event_source if source else "")
+
+    def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
+        notes = notes if notes is not None else []
+        for text in settings.plugins:
+            self.load(text)
+        if settings.read is not None:
+            sources = self.registry.source_plugins()
+            default = sources[0].info.event_source if sources else None
+            events = self.capture_events(settings.read, notes)
+        elif settings.input is not None:
+            source, params = self.input_plugin(settings.input)
+            source.open(params)
+            default, events = source.info.event_source, iter(EventStream(source))
+        else:
+            raise PlugrefError("no input: name a source plugin with -I, or a capture file with -r")
+        if settings.write is None:
+            yield from self.lines(default, events, settings)
+            return
+        recorded = {p.info.id: (p.name, p.info.version) for p in self.registry.source_plugins()}
+        with CaptureWriter(settings.write, plugins=recorded) as writer:
+            yield from self.lines(default, events, settings, writer)
+
+    def field_listing(self) -> list[str]:
+        """`-l`: the fields, by class, as sysdig lists them."""
+        out = ["Field Class:                  evt (All event types)", ""]
+        out += [f"{name:30}" for name in BUILTINS]
+        for plugin in self.registry.plugins:
+            out += ["", "-------------------------------", f"Field Class:                  {plugin.name} (plugin)", ""]
+            for info in plugin.info.fields:
+                if info.hidden:
+                    continue  # "hidden" fields are for tables, not for users (EPF_TABLE_ONLY)
+                suffix = "[arg]" if info.arg_required else ""
+                out.append(f"{info.name + suffix:30}{info.desc}")
+        return out
+
+    def plugin_listing(self) -> list[str]:
+        """`--list-plugins`: the loaded plugins, as sysdig -Il shows them."""
+        out = [f"{len(self.registry.plugins)} Plugins Loaded:", ""]
+        for plugin in self.registry.plugins:
+            info = plugin.info
+            out += [f"Name: {info.name}", f"Description: {info.description}", f"Contact: {info.contact}",
+                    f"Version: {info.version}",
+                    f"Init Config Schema: {json.dumps(info.init_schema) if info.init_schema else ''}"]
+            if info.is_source:
+                params = ", ".join(entry["value"] for entry in plugin.list_open_params())
+                out += ["Type: source plugin", f"ID: {info.id}", f"Suggested Open Params: {params}"]
+            else:
+                sources = ", ".join(info.extract_event_sources) or "(all)"
+                out += ["Type: extractor plugin", f"Extract Event Sources: {sources}"]
+            out.append("")
+        return out
