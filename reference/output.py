@@ -1,21 +1,27 @@
 """Output templates: `-p` formats and rule outputs (clause OUTPUT-FORMAT).
 
-A format is literal text with tokens `%field`, `%field[arg]` and `%Nfield` (N: a fixed width, the
-value padded with spaces or cut). Every `%` starts a token. A token is the longest name after `%`
-that is a field of the source (so `%x.wordand` is `x.word` then `and`). A leading `*` prints a
-missing value as `<NA>` (clause OUTPUT-MISSING); without it an event with a missing value prints
-nothing at all. JSON output maps each token (`name` or `name[arg]`) to its typed value, `null`
-when missing (clause OUTPUT-JSON).
+A format is literal text with tokens `%field`, `%field[arg]`, `%transformer(...)` and `%N...` (N: a
+fixed width, the value padded with spaces or cut). Every `%` starts a token; text without `%` is
+kept verbatim. A field token is the longest name after `%` that is a field of the source (so
+`%x.wordand` is `x.word` then `and`); a transformer token is the transformer expression of the
+filter language (clause OUTPUT-TRANSFORMERS). A leading `*` prints a missing value as `<NA>`
+(clause OUTPUT-MISSING); without it an event with a missing value prints nothing at all. Values
+print by type (clause OUTPUT-VALUES). JSON output maps each field token (`name` or `name[arg]`),
+and each field inside a transformer token, to its typed value, `null` when missing (clause
+OUTPUT-JSON).
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
-from reference.filter.ast import FieldRef
+from reference.filter.ast import FieldRef, Transformer
+from reference.filter.compiler import Operand, OperandCompiler
 from reference.filter.errors import FilterError
-from reference.filter.lexer import BARE_ARGUMENT, FIELD_NAME, Cursor
+from reference.filter.lexer import BARE_ARGUMENT, FIELD_NAME, TRANSFORMERS, Cursor
+from reference.filter.parser import parse_transformer
 
 NOT_AVAILABLE = "<NA>"
 
@@ -31,13 +37,40 @@ class FormatError(FilterError):
 
 @dataclass(frozen=True)
 class Token:
-    ref: FieldRef
-    resolved: ResolvedField
+    ref: FieldRef | Transformer
+    #: the field a field token designates (None for a transformer token)
+    resolved: ResolvedField | None
     width: int | None
+    operand: Operand
 
     @property
     def key(self) -> str:
         return self.ref.text()
+
+    @property
+    def json_fields(self) -> tuple[FieldRef, ...]:
+        """The JSON keys it gives: the field itself, or the fields inside a transformer (as Falco does)."""
+        return self.operand.fields
+
+
+def display(value) -> str:
+    """A value as text output prints it (libsinsp's rawval_to_string, plugin fields in decimal)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        return "<IPNET>"
+    if isinstance(value, tuple):
+        return "(" + ",".join(display(v) for v in value) + ")"
+    return str(value)
+
+
+def json_value(value):
+    """A value as JSON output gives it: numbers, booleans, strings, arrays for lists."""
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    return display(value)
 
 
 class Formatter:
@@ -47,6 +80,7 @@ class Formatter:
         self.text = text
         self.plan = plan if plan is not None else ExtractionPlan()
         self.keep_missing = text.startswith("*")
+        self.operands = OperandCompiler(table, self.plan)
         self.parts: list[str | Token] = []
         self._parse(text[1:] if self.keep_missing else text, table)
 
@@ -73,6 +107,8 @@ class Formatter:
             self.parts.append("".join(literal))
 
     def _token(self, text: str, i: int, table: FieldTable, width: int | None) -> tuple[Token, int]:
+        if any(text.startswith(name + "(", i) for name in TRANSFORMERS):
+            return self._transformer_token(text, i, width)
         match = FIELD_NAME.match(text, i)
         if not match:
             raise FormatError(f"invalid formatting token {text[i:]}")
@@ -94,12 +130,21 @@ class Formatter:
             if arg is None or not cursor.literal("]"):
                 raise FormatError(f"invalid field argument in {text[i - len(name):]}")
             i = cursor.idx
-        if resolved.builtin is not None and arg is not None:
-            raise FormatError(f"{name} does not allow nor require an argument but one is provided: {arg}")
-        if resolved.arg_required and not arg:
-            raise FormatError(f"{name} requires an argument but none provided")
-        self.plan.add(resolved, arg or "")
-        return Token(FieldRef(name, arg), resolved, width), i
+        ref = FieldRef(name, arg)
+        try:
+            operand = self.operands.operand(ref, None)
+        except FilterError as exc:
+            raise FormatError(exc.reason) from None
+        return Token(ref, resolved, width, operand), i
+
+    def _transformer_token(self, text: str, i: int, width: int | None) -> tuple[Token, int]:
+        """`%toupper(x.word)` and the like (clause OUTPUT-TRANSFORMERS)."""
+        try:
+            node, end = parse_transformer(text, i)
+            operand = self.operands.operand(node, None)
+        except FilterError as exc:
+            raise FormatError(f"invalid formatting token {text[i:]}: {exc.reason}") from None
+        return Token(node, None, width, operand), end
 
     def tokens(self) -> list[Token]:
         return [p for p in self.parts if isinstance(p, Token)]
@@ -111,14 +156,14 @@ class Formatter:
             if isinstance(part, str):
                 out.append(part)
                 continue
-            value = context.value(part.resolved, part.ref.arg or "")
+            value = part.operand.value(context)
             if value is None:
                 if not self.keep_missing:
                     return None
                 text = NOT_AVAILABLE
             else:
-                display = part.resolved.builtin.display if part.resolved.builtin else None
-                text = display(value) if display else str(value)
+                builtin = part.resolved.builtin if part.resolved is not None else None
+                text = builtin.display(value) if builtin is not None and builtin.display else display(value)
             if part.width is not None:
                 text = text[:part.width].ljust(part.width)
             out.append(text)
@@ -128,12 +173,14 @@ class Formatter:
         """Token -> typed value, for JSON output (time fields as raw ns); None as `format` gives None."""
         values = {}
         for token in self.tokens():
-            builtin = token.resolved.builtin
-            if builtin is not None and builtin.json_is_timestamp:
-                value = context.event.ts
-            else:
-                value = context.value(token.resolved, token.ref.arg or "")
-            if value is None and not self.keep_missing:
+            if token.operand.value(context) is None and not self.keep_missing:
                 return None
-            values[token.key] = value
+            for ref in token.json_fields:
+                resolved = self.operands.table.resolve(ref.name)
+                builtin = resolved.builtin
+                if builtin is not None and builtin.json_is_timestamp:
+                    value = context.event.ts
+                else:
+                    value = json_value(context.value(resolved, ref.arg or ""))
+                values[ref.text()] = value
         return values

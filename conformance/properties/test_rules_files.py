@@ -263,7 +263,9 @@ def test_lists_expand_earlier_lists_and_may_come_after_the_rule():
       {"macro": "m", "condition": "n", "override": {"condition": "replace"}}], "reference loop in macro 'm'"),
     ([{"macro": "m", "condition": "n"}, {"macro": "n", "condition": "x.i > 1"}], "Undefined macro 'n' used in filter."),
     ([{"macro": "m", "condition": "undefined_thing"}], "Undefined macro 'undefined_thing' used in filter."),
-    ([{"macro": "m", "condition": "x.i >"}], "expected a number value"),
+    ([{"macro": "m", "condition": "x.i >"}],
+     "expected a number value or a field with a valid transformer: 'val', 'tolower', 'toupper', 'b64', 'basename', "
+     "'len', 'join', 'concat', 'getopt'"),
     ([{"macro": "m", "condition": "later"}, {"macro": "later", "condition": "x.i > 1"}],
      "Undefined macro 'later' used in filter."),
 ])

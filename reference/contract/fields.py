@@ -42,6 +42,7 @@ class FieldInfo:
     display: str = ""
     arg_required: bool = False
     properties: tuple[str, ...] = ()
+    is_list: bool = False
 
     @property
     def hidden(self) -> bool:

@@ -1,8 +1,8 @@
 """The AST of a condition, and its printing (clause FILTER-PRINT).
 
 Printing follows Falco's `condition_compiled` form: `(a and b)`, `not a`, `<field> <op> <value>`,
-lists as `(v1, v2)`, values quoted and escaped only when they must be, so that parsing the
-printed text gives the same tree back.
+lists as `(v1, v2)`, transformers as `name(a,b)` then `[arg]`, values quoted and escaped only when
+they must be, so that parsing the printed text gives the same tree back.
 """
 from __future__ import annotations
 
@@ -18,10 +18,36 @@ class FieldRef:
     arg: str | None = None  # None: no brackets; "" is an empty but present argument
 
     def text(self) -> str:
-        if self.arg is None:
-            return self.name
-        bare = re.fullmatch(r"""[^][\"'\s]+""", self.arg)
-        return f"{self.name}[{self.arg if bare else quote(self.arg)}]"
+        return self.name + argument_text(self.arg)
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A string constant given as an argument of a multi-argument transformer (`join(",", x.list)`)."""
+
+    value: str
+
+    def text(self) -> str:
+        return quote(self.value)
+
+
+@dataclass(frozen=True)
+class Transformer:
+    """`name(operand, ...)` with an optional `[arg]` after the closing bracket (clause FILTER-TRANSFORMERS).
+
+    `val(x.y)` is a Transformer named `val` too: it marks a right-hand side field (clause FILTER-VAL).
+    """
+
+    name: str
+    operands: tuple["Operand", ...]
+    arg: str | None = None
+
+    def text(self) -> str:
+        inner = ",".join(operand.text() for operand in self.operands)
+        return f"{self.name}({inner})" + argument_text(self.arg)
+
+
+Operand = FieldRef | Transformer | Literal
 
 
 @dataclass(frozen=True)
@@ -45,16 +71,21 @@ class Identifier:
 
 @dataclass(frozen=True)
 class Check:
-    field: FieldRef
+    field: FieldRef | Transformer
     op: str
-    value: str | ListValue | Identifier | None = None  # None for `exists`
+    value: str | ListValue | Identifier | Transformer | None = None  # None for `exists`
     position: Position | None = None
+    #: `oneof`, `anyof` or `allof` between a string operator and its list (clause FILTER-MODIFIERS)
+    modifier: str | None = None
+
+    def _key(self):
+        return self.field, self.op, self.value, self.modifier
 
     def __eq__(self, other):
-        return isinstance(other, Check) and (self.field, self.op, self.value) == (other.field, other.op, other.value)
+        return isinstance(other, Check) and self._key() == other._key()
 
     def __hash__(self):
-        return hash((self.field, self.op, self.value))
+        return hash(self._key())
 
 
 @dataclass(frozen=True)
@@ -76,6 +107,14 @@ Node = And | Or | Not | Check | Identifier
 
 _MUST_QUOTE = re.compile(r"""[\s=\\"'\0()\,]""")
 _ESCAPES = {"\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", '"': '\\"'}
+
+
+def argument_text(arg: str | None) -> str:
+    """`[arg]` as written after a field or a transformer; nothing when there is no argument."""
+    if arg is None:
+        return ""
+    bare = re.fullmatch(r"""[^][\"'\s]+""", arg)
+    return f"[{arg if bare else quote(arg)}]"
 
 
 def quote(value: str) -> str:
@@ -104,10 +143,14 @@ def to_text(node: Node) -> str:
     if isinstance(node, Identifier):
         return node.name
     text = f"{node.field.text()} {node.op}"
+    if node.modifier is not None:
+        text += f" {node.modifier}"
     if isinstance(node.value, ListValue):
         text += " (" + ", ".join(value_text(v) for v in node.value.items) + ")"
     elif isinstance(node.value, Identifier):
         text += f" {node.value.name}"
+    elif isinstance(node.value, Transformer):
+        text += f" {node.value.text()}"
     elif node.value is not None:
         text += f" {value_text(node.value)}"
     return text

@@ -1,30 +1,60 @@
 """Compiling a condition against the fields of a source, and evaluating it on events.
 
 Compile time (clause FILTER-COMPILE): every field must exist for the source (exact name), take an
-argument when it requires one, and support the operator for its type; right-hand values are
-converted to the field's type (`abc is not a valid number`), regexes are compiled.
+argument when it requires one, and support the operator for its type (clause FILTER-TYPES);
+right-hand values are converted to the field's type (`abc is not a valid number`), regexes are
+compiled with RE2 (clause FILTER-REGEX), transformers are checked (clause FILTER-TRANSFORMERS),
+right-hand fields must have the left side's type (clause FILTER-VAL). Suspicious constants give
+warnings, not errors (clause FILTER-WARNINGS).
 
-Evaluation (clause FILTER-MISSING-VALUE): a field with no value makes its check false for every
-operator, `!=` and `exists` included; `not` applies afterwards. Operators (clause FILTER-OPERATORS)
-behave as libsinsp's: strcmp-like comparisons on bytes, ASCII case folding, fnmatch globs, full-
-match regexes, component-wise path prefixes for pmatch.
+Evaluation (clause FILTER-MISSING-VALUE): a left or right side with no value makes its check false
+for every operator, `!=` and `exists` included; `not` applies afterwards. Operators (clause
+FILTER-OPERATORS) behave as libsinsp's: strcmp-like comparisons on bytes, ASCII case folding,
+fnmatch globs, full-match regexes, component-wise path prefixes for pmatch.
+
+Every check is compiled the same way: its left side to an `Operand` (a field or a transformer,
+giving a value, a tuple for lists, or None), its right side to the values to compare with
+(constants converted once, or a right-hand operand read per event), and one test per value.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from reference.contract.v0_3 import FieldType
+import re2
+
+from reference.contract.field_types import AnyFieldType
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
-from reference.filter.ast import And, Check, Identifier, ListValue, Node, Not, Or
-from reference.filter.errors import FilterError
+from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Or, Transformer
+from reference.filter.errors import FilterError, Position
+from reference.filter.lexer import FIELD_NAME, MULTI_TRANSFORMERS, TRANSFORMERS, VAL
+from reference.filter import transformers
+from reference.filter.transformers import Shape, TransformerTypeError, type_name
+
+#: libsinsp's PT_BYTEBUF: no plugin field has it, but the buffer operators are defined on it.
+BYTEBUF = 7
+NUMERIC_TYPES = {AnyFieldType.UINT64, AnyFieldType.RELTIME, AnyFieldType.ABSTIME}
+IP_TYPES = {AnyFieldType.IPADDR, AnyFieldType.IPNET}
 
 STRING_OPERATORS = {"=", "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "endswith",
                     "glob", "iglob", "in", "intersects", "pmatch", "regex", "exists"}
 NUMERIC_OPERATORS = {"=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects", "exists"}
+BOOL_OPERATORS = {"=", "==", "!=", "in", "intersects", "exists"}
+IP_OPERATORS = {"=", "==", "!=", "in", "intersects", "exists"}
+BUFFER_OPERATORS = {"=", "==", "!=", "contains", "bcontains", "startswith", "bstartswith", "endswith", "in",
+                    "intersects", "exists"}
+LIST_FIELD_OPERATORS = {"in", "intersects", "exists"}
+LIST_OPERATORS = {"in", "intersects", "pmatch"}
+#: libsinsp's upper-case operator names (`to_string(cmpop)`), for the right-hand field messages
+OPERATOR_NAMES = {"=": "EQ", "==": "EQ", "!=": "NE", "<": "LT", "<=": "LE", ">": "GT", ">=": "GE",
+                  "contains": "CONTAINS", "icontains": "ICONTAINS", "bcontains": "BCONTAINS", "startswith": "STARTSWITH",
+                  "bstartswith": "BSTARTSWITH", "endswith": "ENDSWITH", "glob": "GLOB", "iglob": "IGLOB", "in": "IN",
+                  "intersects": "INTERSECTS", "pmatch": "PMATCH", "regex": "REGEX"}
 
 Predicate = Callable[[EventContext], bool]
+Test = Callable[[object], bool]
 
 
 def _to_uint64(text: str, position) -> int:
@@ -74,13 +104,27 @@ def glob_to_regex(pattern: str, casefold: bool = False) -> re.Pattern:
     return re.compile("".join(out), re.DOTALL | (re.IGNORECASE | re.ASCII if casefold else 0))
 
 
+def compile_regex(pattern: str, position=None):
+    """RE2 with libsinsp's `RE2::POSIX` options (POSIX syntax, leftmost-longest); FilterError when RE2 refuses."""
+    options = re2.Options()
+    options.posix_syntax = True
+    options.longest_match = True
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else ""
+        reason = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        raise FilterError(f"invalid regex pattern: {reason}", position, "FILTER-REGEX") from None
+
+
 def _path_prefix_of(prefix: str, value: str) -> bool:
     prefix = prefix.rstrip("/") or "/"
     return value == prefix or value.startswith(prefix if prefix.endswith("/") else prefix + "/")
 
 
 def _string_test(op: str, rhs, position) -> Callable[[str], bool]:
-    if op in ("=", "=="):
+    if op in ("=", "==", "in", "intersects"):
         return lambda v: v == rhs
     if op == "!=":
         return lambda v: v != rhs
@@ -102,25 +146,112 @@ def _string_test(op: str, rhs, position) -> Callable[[str], bool]:
         pattern = glob_to_regex(rhs, casefold=op == "iglob")
         return lambda v: pattern.fullmatch(v) is not None
     if op == "regex":
-        try:
-            pattern = re.compile(rhs)
-        except re.error as exc:
-            raise FilterError(f"invalid regex pattern: {exc}", position, "FILTER-COMPILE") from None
-        return lambda v: pattern.fullmatch(v) is not None
-    if op in ("in", "intersects"):
-        members = frozenset(rhs)
-        return lambda v: v in members
+        regex = compile_regex(rhs, position)
+        return lambda v: regex.fullmatch(v) is not None
     if op == "pmatch":
-        return lambda v: any(_path_prefix_of(p, v) for p in rhs)
+        return lambda v: _path_prefix_of(rhs, v)
     raise AssertionError(op)
 
 
 def _numeric_test(op: str, rhs) -> Callable[[int], bool]:
-    if op in ("in", "intersects"):
-        members = frozenset(rhs)
-        return lambda v: v in members
-    return {"=": lambda v: v == rhs, "==": lambda v: v == rhs, "!=": lambda v: v != rhs, "<": lambda v: v < rhs,
+    return {"=": lambda v: v == rhs, "==": lambda v: v == rhs, "in": lambda v: v == rhs,
+            "intersects": lambda v: v == rhs, "!=": lambda v: v != rhs, "<": lambda v: v < rhs,
             "<=": lambda v: v <= rhs, ">": lambda v: v > rhs, ">=": lambda v: v >= rhs}[op]
+
+
+def _ip_test(op: str, field_type: int, rhs) -> Test:
+    """Addresses compare by equality, networks by containment; another IP family never matches, not even `!=`."""
+    if field_type == AnyFieldType.IPNET:
+        def holds(v):
+            return rhs.version == v.version and v.network_address in rhs
+    else:
+        def holds(v):
+            return rhs.version == v.version and v == rhs
+    if op == "!=":
+        return lambda v: rhs.version == v.version and not holds(v)
+    return holds
+
+
+def _buffer_test(op: str, rhs: bytes) -> Test:
+    return {"=": lambda v: v == rhs, "==": lambda v: v == rhs, "in": lambda v: v == rhs,
+            "intersects": lambda v: v == rhs, "!=": lambda v: v != rhs, "contains": lambda v: rhs in v,
+            "bcontains": lambda v: rhs in v, "startswith": lambda v: v.startswith(rhs),
+            "bstartswith": lambda v: v.startswith(rhs), "endswith": lambda v: v.endswith(rhs)}[op]
+
+
+def value_test(op: str, field_type: int, rhs, position=None) -> Test:
+    """The test one left-hand value must pass against one right-hand value of the same type."""
+    if field_type in NUMERIC_TYPES or field_type == AnyFieldType.BOOL:
+        return _numeric_test(op, rhs)
+    if field_type in IP_TYPES:
+        return _ip_test(op, field_type, rhs)
+    if field_type == BYTEBUF:
+        return _buffer_test(op, rhs)
+    return _string_test(op, rhs, position)
+
+
+def operators_for(shape: Shape) -> tuple[set[str], str]:
+    """The operators a left side supports, and the name libsinsp's refusal gives it (`flt_is_comparable`)."""
+    if shape.is_list:
+        return LIST_FIELD_OPERATORS, "list"
+    if shape.type in NUMERIC_TYPES:
+        return NUMERIC_OPERATORS, "numeric"
+    if shape.type == AnyFieldType.BOOL:
+        return BOOL_OPERATORS, "numeric"  # libsinsp reuses the numeric text for bool
+    if shape.type in IP_TYPES:
+        return IP_OPERATORS, "ip address and network"
+    if shape.type == BYTEBUF:
+        return BUFFER_OPERATORS, "buffer"
+    return STRING_OPERATORS, "string"
+
+
+def convert(text: str, shape: Shape, op: str, position) -> object:
+    """A right-hand constant as a value of the left side's (element) type (libsinsp's value_parser)."""
+    if "\0" in text:
+        raise FilterError("filter value cannot contain a NUL byte (\\x00)", position, "FILTER-COMPILE")
+    kind = shape.type
+    if kind in NUMERIC_TYPES:
+        return _to_uint64(text, position)
+    if kind == AnyFieldType.BOOL:
+        if text not in ("true", "false"):
+            raise FilterError(f"unrecognized boolean value {text}", position, "FILTER-TYPES")
+        return text == "true"
+    if kind == AnyFieldType.IPADDR:
+        try:
+            return ipaddress.ip_address(text)
+        except ValueError:
+            raise FilterError(f"unrecognized IP address {text}", position, "FILTER-TYPES") from None
+    if kind == AnyFieldType.IPNET:
+        try:
+            if "/" not in text:
+                raise ValueError(text)
+            return ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise FilterError(f"unrecognized IP network {text}", position, "FILTER-TYPES") from None
+    if kind == BYTEBUF:
+        if op in ("bcontains", "bstartswith"):
+            if len(text) % 2 or not re.fullmatch(r"[0-9a-fA-F]*", text):
+                raise FilterError("bcontains and bstartswith operator support hex strings only", position,
+                                  "FILTER-TYPES")
+            return bytes.fromhex(text)
+        return text.encode()
+    return text
+
+
+@dataclass
+class Operand:
+    """A compiled side of a check: a field or a transformer, with the shape of what it gives."""
+
+    text: str
+    shape: Shape
+    #: the value for an event: a scalar, a tuple for a list, or None for no value
+    value: Callable[[EventContext], object]
+    #: the plain fields it reads (JSON output lists them)
+    fields: tuple[FieldRef, ...] = ()
+
+
+def field_is_list(resolved: ResolvedField) -> bool:
+    return bool(resolved.info is not None and getattr(resolved.info, "is_list", False))
 
 
 @dataclass
@@ -130,17 +261,82 @@ class CompiledFilter:
     text: str | None
     predicate: Predicate
     plan: ExtractionPlan
+    #: what libsinsp warns about while compiling (clause FILTER-WARNINGS)
+    warnings: list[str] = field(default_factory=list)
 
     def matches(self, context: EventContext) -> bool:
         return self.predicate(context)
 
 
-class _Compiler:
-    def __init__(self, table: FieldTable, plan: ExtractionPlan,
-                 lists: dict[str, tuple[str, ...]] | None = None):
+class OperandCompiler:
+    """Fields and transformers against a field table; also used by output formats."""
+
+    def __init__(self, table: FieldTable, plan: ExtractionPlan):
         self.table = table
         self.plan = plan
+
+    def resolve(self, ref: FieldRef, position) -> ResolvedField:
+        name, arg = ref.name, ref.arg
+        resolved = self.table.resolve(name)
+        if resolved is None:
+            raise FilterError(f"filter_check called with nonexistent field {ref.text()}", position, "FILTER-COMPILE")
+        if resolved.builtin is not None and arg is not None:
+            raise FilterError(f"{name} does not allow nor require an argument but one is provided: {arg}",
+                              position, "FILTER-COMPILE")
+        if resolved.arg_required and not arg:
+            raise FilterError(f"{name} requires an argument but none provided", position, "FILTER-COMPILE")
+        return resolved
+
+    def operand(self, node: FieldRef | Transformer | Literal, position) -> Operand:
+        if isinstance(node, Literal):
+            constant = node.value
+            return Operand(node.text(), Shape(AnyFieldType.STRING), lambda c: constant)
+        if isinstance(node, FieldRef):
+            resolved = self.resolve(node, position)
+            arg = node.arg or ""
+            self.plan.add(resolved, arg)
+            shape = Shape(int(resolved.type), field_is_list(resolved))
+            return Operand(node.text(), shape, lambda c: c.value(resolved, arg), (node,))
+        return self.transformer(node, position)
+
+    def transformer(self, node: Transformer, position) -> Operand:
+        name = node.name
+        if name == VAL:
+            raise FilterError("'val' can only be used on the right-hand side of a check", position,
+                              "FILTER-VAL")
+        inner = [self.operand(operand, position) for operand in node.operands]
+        fields = tuple(f for operand in inner for f in operand.fields)
+        try:
+            if name in MULTI_TRANSFORMERS:
+                shape = transformers.multi_shape(name, [o.shape for o in inner], node.arg)
+            else:
+                if node.arg is not None:
+                    raise TransformerTypeError(f"transformer '{name}' does not support field arguments")
+                shape = transformers.single_shape(name, inner[0].shape, inner[0].text)
+        except TransformerTypeError as exc:
+            raise FilterError(str(exc), position, "FILTER-TRANSFORMERS") from None
+        if name not in MULTI_TRANSFORMERS:
+            single = inner[0]
+
+            def value(context):
+                got = single.value(context)
+                return None if got is None else transformers.apply_single(name, got)
+        else:
+            arg = node.arg
+
+            def value(context):
+                values = [operand.value(context) for operand in inner]
+                if any(v is None for v in values):
+                    return None
+                return transformers.apply_multi(name, values, arg)
+        return Operand(node.text(), shape, value, fields)
+
+
+class _Compiler(OperandCompiler):
+    def __init__(self, table: FieldTable, plan: ExtractionPlan, lists: dict[str, tuple[str, ...]] | None = None):
+        super().__init__(table, plan)
         self.lists = lists or {}
+        self.warnings: list[str] = []
 
     def node(self, node: Node) -> Predicate:
         if isinstance(node, And):
@@ -156,45 +352,64 @@ class _Compiler:
             raise FilterError(f"unexpected identifier '{node.name}'", node.position, "FILTER-COMPILE")
         return self.check(node)
 
-    def resolve(self, check: Check) -> tuple[ResolvedField, str]:
-        name, arg = check.field.name, check.field.arg
-        resolved = self.table.resolve(name)
-        if resolved is None:
-            raise FilterError(f"filter_check called with nonexistent field {check.field.text()}", check.position,
-                              "FILTER-COMPILE")
-        if resolved.builtin is not None and arg is not None:
-            raise FilterError(f"{name} does not allow nor require an argument but one is provided: {arg}",
-                              check.position, "FILTER-COMPILE")
-        if resolved.arg_required and not arg:
-            raise FilterError(f"{name} requires an argument but none provided", check.position, "FILTER-COMPILE")
-        return resolved, arg or ""
-
     def check(self, check: Check) -> Predicate:
-        resolved, arg = self.resolve(check)
+        left = self.operand(check.field, check.position)
         op = check.op
-        numeric = resolved.type == FieldType.UINT64
-        allowed = NUMERIC_OPERATORS if numeric else STRING_OPERATORS
+        allowed, kind = operators_for(left.shape)
         if op not in allowed:
-            kind = "numeric" if numeric else "string"
-            raise FilterError(f"'{op}' operator not supported for {kind} filters", check.position, "FILTER-COMPILE")
-        self.plan.add(resolved, arg)
+            # libsinsp's list text lacks its "for".
+            where = "list filters" if kind == "list" else f"for {kind} filters"
+            raise FilterError(f"'{op}' operator not supported {where}", check.position, "FILTER-COMPILE")
         if op == "exists":
-            return lambda c: c.value(resolved, arg) is not None
-        rhs = self.rhs(check)
-        if numeric:
-            converted = [_to_uint64(v, check.position) for v in rhs] if isinstance(rhs, tuple) else \
-                _to_uint64(rhs, check.position)
-            test = _numeric_test(op, converted)
-        else:
-            test = _string_test(op, rhs, check.position)
+            return lambda c: left.value(c) is not None
+        combine = _combiner(op, check.modifier, left.shape.is_list)
+        element = Shape(left.shape.type)
+        if isinstance(check.value, Transformer):
+            right = self.right_operand(check, left)
+
+            def predicate(context: EventContext) -> bool:
+                value = left.value(context)
+                if value is None:
+                    return False
+                other = right.value(context)
+                if other is None:
+                    return False
+                others = other if right.shape.is_list else (other,)
+                if op not in LIST_OPERATORS and not left.shape.is_list:
+                    others = others[:1]  # a scalar operator compares with the first value
+                return combine(value, [value_test(op, element.type, o, check.position) for o in others])
+
+            return predicate
+        texts = self.rhs(check)
+        if not isinstance(check.value, (ListValue, Identifier)):
+            self.warn_about_constant(check, texts[0])
+        tests = [value_test(op, element.type, convert(t, element, op, check.position), check.position)
+                 for t in texts]
 
         def predicate(context: EventContext) -> bool:
-            value = context.value(resolved, arg)
-            return value is not None and test(value)
+            value = left.value(context)
+            return value is not None and combine(value, tests)
 
         return predicate
 
-    def rhs(self, check: Check) -> str | tuple[str, ...]:
+    def right_operand(self, check: Check, left: Operand) -> Operand:
+        """val(field) or a transformer on the right-hand side (clause FILTER-VAL)."""
+        node = check.value
+        if check.op in ("pmatch", "regex"):
+            raise FilterError(f"operator '{OPERATOR_NAMES[check.op]}' doesn't support right-hand side fields",
+                              check.position, "FILTER-VAL")
+        if left.shape.type == AnyFieldType.IPNET:
+            raise FilterError("field type 'IPNET' doesn't support right-hand side fields", check.position,
+                              "FILTER-VAL")
+        right = self.operand(node.operands[0], check.position) if node.name == VAL else \
+            self.transformer(node, check.position)
+        if right.shape.type != left.shape.type:
+            raise FilterError(f"field '{left.text}' has type '{type_name(left.shape.type)}' while the right-hand "
+                              f"side field '{right.text}' has incompatible type '{type_name(right.shape.type)}'",
+                              check.position, "FILTER-VAL")
+        return right
+
+    def rhs(self, check: Check) -> tuple[str, ...]:
         value = check.value
         if isinstance(value, ListValue):
             return value.items
@@ -202,11 +417,38 @@ class _Compiler:
             if value.name not in self.lists:
                 raise FilterError(f"unexpected identifier '{value.name}'", value.position, "FILTER-COMPILE")
             return self.lists[value.name]
-        return value
+        return (value,)
+
+    def warn_about_constant(self, check: Check, text: str) -> None:
+        """libsinsp's warnings on a single constant value (clause FILTER-WARNINGS)."""
+        name = re.fullmatch(f"({FIELD_NAME.pattern})" + r"(\[.*\])?", text)
+        if name and self.table.resolve(name.group(1)) is not None:
+            self.warnings.append(f"'{text}' may be a valid field misused as a const string value")
+        elif re.fullmatch("(" + "|".join((VAL,) + TRANSFORMERS) + r")\(.*\)", text, re.DOTALL):
+            self.warnings.append(f"'{text}' may be a valid field transformer misused as a const string value")
+        if check.op == "regex" and not re.search(r"[\\.+*?()|\[\]{}^$]", text):
+            self.warnings.append(f"regex check with '{text}' may be optimized with simpler operators such as "
+                                 "'=', 'contains', 'startswith', 'endswith'")
+
+
+def _combiner(op: str, modifier: str | None, left_is_list: bool) -> Callable[[object, list[Test]], bool]:
+    """How the tests of the right-hand values make one verdict (FILTER-MODIFIERS, FILTER-TYPES for lists)."""
+    if left_is_list:
+        if op == "in":  # every element is one of the values
+            return lambda values, tests: all(any(t(v) for t in tests) for v in values)
+        return lambda values, tests: any(t(v) for v in values for t in tests)
+    if modifier == "oneof":
+        return lambda value, tests: sum(1 for t in tests if t(value)) == 1
+    if modifier == "allof":
+        return lambda value, tests: all(t(value) for t in tests)
+    # anyof, list operators, and a scalar operator with its single value
+    return lambda value, tests: any(t(value) for t in tests)
 
 
 def compile_filter(node: Node, table: FieldTable, plan: ExtractionPlan | None = None, *,
                    text: str | None = None, lists: dict[str, tuple[str, ...]] | None = None) -> CompiledFilter:
     """Compile `node` for the fields of `table`; what it extracts is added to `plan`."""
     plan = plan if plan is not None else ExtractionPlan()
-    return CompiledFilter(text, _Compiler(table, plan, lists).node(node), plan)
+    compiler = _Compiler(table, plan, lists)
+    predicate = compiler.node(node)
+    return CompiledFilter(text, predicate, plan, compiler.warnings)

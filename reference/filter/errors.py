@@ -19,8 +19,13 @@ class Position:
 
 
 class FilterError(PlugrefError):
+    """`filter error at index N, line L, column C: <reason>`, as current libsinsp words it (clause FILTER-ERRORS).
+
+    `reason` is libsinsp's text of the problem; without a known position the prefix is `filter error: `.
+    """
+
     def __init__(self, message: str, position: Position | None = None, clause: str = "FILTER-ERRORS"):
-        where = f" (at {position})" if position else ""
+        where = f" at index {position.idx}, {position}" if position else ""
         super().__init__(f"filter error{where}: {message}", clause)
         self.reason = message
         self.position = position

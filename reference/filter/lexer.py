@@ -25,6 +25,16 @@ STRING_OPERATORS = ("==", "=", "!=", "glob", "iglob", "contains", "icontains", "
 LIST_OPERATORS = ("intersects", "in", "pmatch")
 ALL_OPERATORS = UNARY_OPERATORS + NUMERIC_OPERATORS + STRING_OPERATORS + LIST_OPERATORS
 
+#: Transformers of one field (clause FILTER-TRANSFORMERS); each name must touch its `(`.
+SINGLE_TRANSFORMERS = ("tolower", "toupper", "b64", "basename", "len")
+#: Transformers of several operands, separated by commas.
+MULTI_TRANSFORMERS = ("join", "concat", "getopt")
+TRANSFORMERS = SINGLE_TRANSFORMERS + MULTI_TRANSFORMERS
+#: `val(field)`: a right-hand side field (clause FILTER-VAL).
+VAL = "val"
+#: Words between a string operator and a list (clause FILTER-MODIFIERS).
+MODIFIERS = ("oneof", "anyof", "allof")
+
 
 class Cursor:
     """A position in the filter text, with the lexing helpers the parser needs."""
@@ -87,6 +97,15 @@ class Cursor:
                 self.idx = after
                 self.last_token = op
                 return op
+        return None
+
+    def transformer_name(self, names: tuple[str, ...]) -> str | None:
+        """One of `names` directly followed by `(` (both consumed), or None."""
+        for name in names:
+            if self.peek(name + "("):
+                self.idx += len(name) + 1
+                self.last_token = name + "("
+                return name
         return None
 
     def quoted_string(self) -> str | None:

@@ -4,10 +4,18 @@
     Or    := And ( 'or' (BLANK | before '(') And )*
     And   := Not ( 'and' (BLANK | before '(') Not )*
     Not   := ('not' BLANK+ | 'not' before '(')* Check          an even number of nots cancels
-    Check := '(' Expr ')' | Field Condition | Identifier
+    Check := '(' Expr ')' | FieldOrTr Condition | Identifier
     Field := FieldName ( '[' (QuotedStr | BareArg) ']' )?
-    Condition := 'exists' | NumOp Number | StrOp (QuotedStr | BareStr)
-               | ListOp ( '(' [Item (',' Item)*] ')' | Identifier )
+    FieldOrTr := Field | Tr
+    Tr    := TrName '(' (Field | Tr) ')' Arg?                  tolower toupper b64 basename len
+           | MultiName '(' Operand (',' Operand)* ')' Arg?     join concat getopt; Operand: Field | Tr | QuotedStr
+    Val   := 'val(' Field ')'
+    Condition := 'exists' | NumOp (Number | Val | Tr) | StrOp (QuotedStr | BareStr | Val | Tr)
+               | StrOp Modifier ('(' [Item (',' Item)*] ')' | Identifier)
+               | ListOp ( '(' [Item (',' Item)*] ')' | Val | Tr | Identifier )
+
+A transformer name must touch its `(`; blanks are allowed inside the brackets. A modifier word
+(`oneof`, `anyof`, `allof`) not followed by a list or a list name is a plain value.
 
 Precedence is not > and > or. A run of `and` (or `or`) becomes one node with all its operands;
 brackets make nested nodes. Older parsers (libsinsp before 0.10, so sysdig 0.29) refuse `and` and
@@ -17,16 +25,19 @@ from __future__ import annotations
 
 import sys
 
-from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Node, Not, Or
+from reference.filter.ast import (And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Operand, Or,
+                                  Transformer)
 from reference.filter.errors import FilterError
-from reference.filter.lexer import (BARE_ARGUMENT, BARE_STRING, FIELD_NAME, IDENTIFIER, LIST_OPERATORS, NUMBER,
-                    NUMERIC_OPERATORS, Cursor)
+from reference.filter.lexer import (BARE_ARGUMENT, BARE_STRING, FIELD_NAME, IDENTIFIER, LIST_OPERATORS, MODIFIERS,
+                                    MULTI_TRANSFORMERS, NUMBER, NUMERIC_OPERATORS, TRANSFORMERS, VAL, Cursor)
 
 #: How deeply brackets and negations may nest before the parser gives up (Falco's setting).
 MAX_DEPTH = 1000
 
 _OPERATOR_LIST = ("'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', "
                   "'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'")
+#: libsinsp lists `val` among the transformers in its messages, even where val is not allowed.
+TRANSFORMER_LIST = ", ".join(f"'{name}'" for name in (VAL,) + TRANSFORMERS)
 
 
 class _Parser:
@@ -98,6 +109,9 @@ class _Parser:
         if name is not None:
             field = FieldRef(name, self._argument())
             return self._condition(field, start)
+        transformer = self.transformer()
+        if transformer is not None:
+            return self._condition(transformer, start)
         identifier = cursor.regex(IDENTIFIER)
         if identifier is not None:
             return Identifier(identifier, cursor.position(start))
@@ -116,7 +130,86 @@ class _Parser:
             raise cursor.error("expected a ']' token")
         return arg
 
-    def _condition(self, field: FieldRef, start: int) -> Check:
+    def transformer(self) -> Transformer | None:
+        """A transformer expression starting here (clause FILTER-TRANSFORMERS), or None if none starts here."""
+        cursor = self.cursor
+        name = cursor.transformer_name(TRANSFORMERS)
+        if name is None:
+            return None
+        self._enter()
+        cursor.blank()
+        if name in MULTI_TRANSFORMERS:
+            operands = [self._multi_operand()]
+            cursor.blank()
+            while cursor.literal(","):
+                cursor.blank()
+                operands.append(self._multi_operand())
+                cursor.blank()
+        else:
+            operands = [self._single_operand()]
+            cursor.blank()
+        if not cursor.literal(")"):
+            raise cursor.error("expected a ')' token closing the transformer")
+        self.depth -= 1
+        return Transformer(name, tuple(operands), self._argument())
+
+    def _single_operand(self) -> Operand:
+        name = self.cursor.regex(FIELD_NAME)
+        if name is not None:
+            return FieldRef(name, self._argument())
+        nested = self.transformer()
+        if nested is None:
+            raise self.cursor.error(f"expected a field or a nested valid transformer: {TRANSFORMER_LIST}")
+        return nested
+
+    def _multi_operand(self) -> Operand:
+        literal = self.cursor.quoted_string()
+        if literal is not None:
+            return Literal(literal)
+        name = self.cursor.regex(FIELD_NAME)
+        if name is not None:
+            return FieldRef(name, self._argument())
+        nested = self.transformer()
+        if nested is None:
+            raise self.cursor.error(f"expected a field, a nested valid transformer or a quoted string: "
+                                    f"{TRANSFORMER_LIST}")
+        return nested
+
+    def _value_transformer(self) -> Transformer | None:
+        """`val(field)` or a transformer on the right-hand side; None if neither starts here."""
+        cursor = self.cursor
+        if cursor.transformer_name((VAL,)) is None:
+            return self.transformer()
+        cursor.blank()
+        name = cursor.regex(FIELD_NAME)
+        if name is None:
+            raise cursor.error(f"expected a field within '{VAL}' transformer")
+        field = FieldRef(name, self._argument())
+        cursor.blank()
+        if not cursor.literal(")"):
+            raise cursor.error("expected a ')' token closing the transformer")
+        return Transformer(VAL, (field,))
+
+    def _modifier(self) -> tuple[str, ListValue | Identifier] | None:
+        """`oneof (...)` and the like; None (nothing consumed) when the word is a plain value."""
+        cursor = self.cursor
+        for word in MODIFIERS:
+            after = cursor.idx + len(word)
+            if not cursor.peek(word) or after >= len(cursor.text) or cursor.text[after] not in " \t\b\r\n(":
+                continue
+            saved = cursor.idx, cursor.last_token
+            cursor.idx = after
+            cursor.blank()
+            if cursor.literal("("):
+                return word, ListValue(self._list_items())
+            name_at = cursor.idx
+            name = cursor.regex(IDENTIFIER)
+            if name is not None and name not in ("and", "or", "not"):
+                return word, Identifier(name, cursor.position(name_at))
+            cursor.idx, cursor.last_token = saved
+        return None
+
+    def _condition(self, field: FieldRef | Transformer, start: int) -> Check:
         cursor = self.cursor
         cursor.blank()
         op_at = cursor.idx
@@ -128,23 +221,32 @@ class _Parser:
             return Check(field, op, None, position)
         cursor.blank()
         if op in NUMERIC_OPERATORS:
-            value = cursor.regex(NUMBER)
+            value = self._value_transformer() or cursor.regex(NUMBER)
             if value is None:
-                raise cursor.error("expected a number value")
+                raise cursor.error(f"expected a number value or a field with a valid transformer: {TRANSFORMER_LIST}")
             return Check(field, op, value, position)
         if op in LIST_OPERATORS:
             if cursor.literal("("):
                 return Check(field, op, ListValue(self._list_items()), position)
+            transformer = self._value_transformer()
+            if transformer is not None:
+                return Check(field, op, transformer, position)
             name_at = cursor.idx
             name = cursor.regex(IDENTIFIER)
             if name is None:
-                raise cursor.error("expected a list or an identifier")
+                raise cursor.error(f"expected a list, an identifier, or a field with a valid transformer: "
+                                   f"{TRANSFORMER_LIST}")
             return Check(field, op, Identifier(name, cursor.position(name_at)), position)
-        value = cursor.quoted_string()
+        modified = self._modifier()
+        if modified is not None:
+            return Check(field, op, modified[1], position, modified[0])
+        value = self._value_transformer()
+        if value is None:
+            value = cursor.quoted_string()
         if value is None:
             value = cursor.regex(BARE_STRING)
         if value is None:
-            raise cursor.error("expected a string value")
+            raise cursor.error(f"expected a string value or a field with a valid transformer: {TRANSFORMER_LIST}")
         return Check(field, op, value, position)
 
     def _list_items(self) -> tuple[str, ...]:
@@ -179,3 +281,13 @@ def parse(text: str, max_depth: int = MAX_DEPTH) -> Node:
         raise FilterError(f"exceeded max depth limit of {max_depth}", None, "FILTER-GRAMMAR") from None
     finally:
         sys.setrecursionlimit(limit)
+
+
+def parse_transformer(text: str, start: int, max_depth: int = MAX_DEPTH) -> tuple[Transformer, int]:
+    """The transformer expression at `start` of `text` (an output format's token) and where it ends."""
+    parser = _Parser(text, max_depth)
+    parser.cursor.idx = start
+    node = parser.transformer()
+    if node is None:
+        raise parser.cursor.error("expected a valid transformer")
+    return node, parser.cursor.idx

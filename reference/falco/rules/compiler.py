@@ -184,7 +184,7 @@ class MacroResolver:
             return Not(self.resolve(node.child, visible_before, stack, locations, count_use))
         if isinstance(node, Check) and isinstance(node.value, Identifier):
             # An undefined list name after a list operator is one literal value.
-            return Check(node.field, node.op, ListValue((node.value.name,)), node.position)
+            return Check(node.field, node.op, ListValue((node.value.name,)), node.position, node.modifier)
         return node
 
 
@@ -237,6 +237,8 @@ def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], 
             warnings.append(Message("LOAD_UNKNOWN_FILTER", exc.report.message, exc.report.locations))
             return None, warnings
         raise
+    warnings.extend(Message("LOAD_COMPILE_CONDITION", warning, within(rule.locations, rule.condition_location))
+                    for warning in condition.warnings)  # FILTER-WARNINGS
     compiled = CompiledRule(rule.name, rule.source, rule.priority, frozenset(rule.tags), rule.enabled, condition,
                             formatter, plan, expanded)
     return compiled, warnings

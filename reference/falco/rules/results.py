@@ -30,6 +30,8 @@ WARNING_TEXTS = {
     "LOAD_INVALID_MACRO_NAME": "A macro has an invalid name.",
     "LOAD_INVALID_LIST_NAME": "A list has an invalid name.",
     "LOAD_UNKNOWN_KEY": "An unknown key is in a rules item. It will be ignored.",
+    # Falco's code; plugref's wording of its description.
+    "LOAD_COMPILE_CONDITION": "A rule condition compiled, but part of it may not mean what it seems to.",
 }
 
 
