@@ -48,7 +48,7 @@ class TypedProvider:
 
 def typed_fields(*entries: tuple[str, AnyFieldType, bool]) -> TypedProvider:
     """Fields given as (name, type, is_list)."""
-    infos = [FieldInfo(i, name, kind, f"a {kind.name.lower()} field", is_list=is_list)
+    infos = [FieldInfo(i, name, kind, f"a field of type {int(kind)}", is_list=is_list)
              for i, (name, kind, is_list) in enumerate(entries)]
     return TypedProvider(_Info(infos))
 

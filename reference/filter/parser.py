@@ -287,7 +287,14 @@ def parse_transformer(text: str, start: int, max_depth: int = MAX_DEPTH) -> tupl
     """The transformer expression at `start` of `text` (an output format's token) and where it ends."""
     parser = _Parser(text, max_depth)
     parser.cursor.idx = start
-    node = parser.transformer()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 8 * max_depth + 200))
+    try:
+        node = parser.transformer()
+    except RecursionError:
+        raise FilterError(f"exceeded max depth limit of {max_depth}", None, "FILTER-GRAMMAR") from None
+    finally:
+        sys.setrecursionlimit(limit)
     if node is None:
         raise parser.cursor.error("expected a valid transformer")
     return node, parser.cursor.idx

@@ -102,6 +102,13 @@ def apply_single(name: str, value):
     return _each(_SINGLE[name], value)
 
 
+def _no_argument(name: str, arg: str | None, shape: Shape) -> Shape:
+    """The operands are checked first, then the argument (libsinsp's order)."""
+    if arg is not None:
+        raise TransformerTypeError(f"transformer '{name}' does not support field arguments")
+    return shape
+
+
 def multi_shape(name: str, operands: list[Shape], arg: str | None) -> Shape:
     """The shape of join/concat/getopt over these operands, or TransformerTypeError (libsinsp's texts)."""
     if name == "join":
@@ -111,13 +118,13 @@ def multi_shape(name: str, operands: list[Shape], arg: str | None) -> Shape:
             raise TransformerTypeError("join() first argument (separator) must be a single value, not a list")
         if not operands[1].is_list:
             raise TransformerTypeError("join() second argument must be a list")
-        return Shape(STRING)
+        return _no_argument(name, arg, Shape(STRING))
     if name == "concat":
         if len(operands) < 2:
             raise TransformerTypeError("concat() requires at least 2 arguments")
         if any(o.type != STRING or o.is_list for o in operands):
             raise TransformerTypeError("concat() arguments must be strings")
-        return Shape(STRING)
+        return _no_argument(name, arg, Shape(STRING))
     if len(operands) != 2:
         raise TransformerTypeError("getopt() requires exactly 2 arguments: args list and optstring")
     if not operands[0].is_list:
