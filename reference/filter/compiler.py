@@ -363,34 +363,45 @@ class _Compiler(OperandCompiler):
         if op == "exists":
             return lambda c: left.value(c) is not None
         combine = _combiner(op, check.modifier, left.shape.is_list)
-        element = Shape(left.shape.type)
         if isinstance(check.value, Transformer):
-            right = self.right_operand(check, left)
-
-            def predicate(context: EventContext) -> bool:
-                value = left.value(context)
-                if value is None:
-                    return False
-                other = right.value(context)
-                if other is None:
-                    return False
-                others = other if right.shape.is_list else (other,)
-                if op not in LIST_OPERATORS and not left.shape.is_list:
-                    others = others[:1]  # a scalar operator compares with the first value
-                return combine(value, [value_test(op, element.type, o, check.position) for o in others])
-
-            return predicate
-        texts = self.rhs(check)
-        if not isinstance(check.value, (ListValue, Identifier)):
-            self.warn_about_constant(check, texts[0])
-        tests = [value_test(op, element.type, convert(t, element, op, check.position), check.position)
-                 for t in texts]
+            tests_for = self.field_tests(check, left)
+        else:
+            constant_tests = self.constant_tests(check, left)
+            tests_for = lambda context: constant_tests  # noqa: E731
 
         def predicate(context: EventContext) -> bool:
             value = left.value(context)
-            return value is not None and combine(value, tests)
+            if value is None:
+                return False
+            tests = tests_for(context)
+            return tests is not None and combine(value, tests)
 
         return predicate
+
+    def constant_tests(self, check: Check, left: Operand) -> list[Test]:
+        """One test per right-hand constant, each converted to the left side's type once."""
+        texts = self.rhs(check)
+        if not isinstance(check.value, (ListValue, Identifier)):
+            self.warn_about_constant(check, texts[0])
+        element = Shape(left.shape.type)
+        return [value_test(check.op, element.type, convert(t, element, check.op, check.position), check.position)
+                for t in texts]
+
+    def field_tests(self, check: Check, left: Operand) -> Callable[[EventContext], list[Test] | None]:
+        """One test per value of the right-hand field in each event; None when it has no value."""
+        right = self.right_operand(check, left)
+        scalar = check.op not in LIST_OPERATORS and not left.shape.is_list
+
+        def tests_for(context: EventContext) -> list[Test] | None:
+            other = right.value(context)
+            if other is None:
+                return None
+            others = other if right.shape.is_list else (other,)
+            if scalar:
+                others = others[:1]  # a scalar operator compares with the first value
+            return [value_test(check.op, left.shape.type, o, check.position) for o in others]
+
+        return tests_for
 
     def right_operand(self, check: Check, left: Operand) -> Operand:
         """val(field) or a transformer on the right-hand side (clause FILTER-VAL)."""
