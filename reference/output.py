@@ -53,8 +53,20 @@ class Token:
         return self.operand.fields
 
 
+def ipv6_text(address: ipaddress.IPv6Address) -> str:
+    """inet_ntop's text: like Python's, but an embedded IPv4 address (mapped or compatible) is dotted."""
+    packed = address.packed
+    if address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    if packed[:12] == bytes(12) and packed[12:14] != b"\0\0":
+        return f"::{ipaddress.IPv4Address(packed[12:])}"
+    return str(address)
+
+
 def display(value) -> str:
     """A value as text output prints it (libsinsp's rawval_to_string, plugin fields in decimal)."""
+    if isinstance(value, ipaddress.IPv6Address):
+        return ipv6_text(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):

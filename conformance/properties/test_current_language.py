@@ -417,6 +417,9 @@ def test_compile_errors_point_at_their_check():
     ("%t.b %t.n %t.rel %t.abs", {"t.b": False, "t.n": 7, "t.rel": 8, "t.abs": 9}, "false 7 8 9"),
     ("%t.ip %t.ip2 %t.net", {"t.ip": ip_address("10.0.0.1"), "t.ip2": ip_address("fe80::1"),
                             "t.net": ip_network("10.0.0.0/8")}, "10.0.0.1 fe80::1 <IPNET>"),
+    ("%t.ip|%t.ip2|%t.ips", {"t.ip": ip_address("::ffff:1.2.3.4"), "t.ip2": ip_address("::1.2.3.4"),
+                            "t.ips": (ip_address("::1"), ip_address("::0.0.1.2"), ip_address("2001:db8::1"))},
+     "::ffff:1.2.3.4|::1.2.3.4|(::1,::102,2001:db8::1)"),
     ("%t.list|%t.nums|%t.ips", {"t.list": ("a", "b c"), "t.nums": (1, 2), "t.ips": (ip_address("::1"),)},
      "(a,b c)|(1,2)|(::1)"),
 ])
