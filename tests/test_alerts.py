@@ -25,7 +25,7 @@ RULES = [
 ]
 
 
-def setup(x_events, y_events, x_batches=(), min_priority=7):
+def setup(x_events, y_events, x_batches=(), min_priority=7, rule_matching="first"):
     registry = PluginRegistry()
     x = registry.load(DefinedLibrary(variant(SOURCE_DEFINITION, events=x_events, batches=list(x_batches))))
     y = registry.load(DefinedLibrary(variant(Y_SOURCE, events=y_events)))
@@ -33,7 +33,7 @@ def setup(x_events, y_events, x_batches=(), min_priority=7):
                          {"x": FieldTable(registry, "x"), "y": FieldTable(registry, "y")})
     x.open("")
     y.open("")
-    return AlertEngine(ruleset, min_priority, clock=lambda: 42), [x, y]
+    return AlertEngine(ruleset, min_priority, clock=lambda: 42, rule_matching=rule_matching), [x, y]
 
 
 def events(values, base=TS):
@@ -41,15 +41,20 @@ def events(values, base=TS):
 
 
 @pytest.mark.clause("ENGINE-RULES-PER-SOURCE", "ENGINE-STREAM")
-def test_rules_run_on_their_own_source_only_and_every_event_is_read():
-    engine, sources = setup(events([{"x.i": 5, "x.word": "a"}, {"x.i": 1}, {"x.i": 9}]), events([{"y.i": 3}, {"y.i": 0}]))
+@pytest.mark.parametrize("rule_matching", ["first", "all"])
+def test_rules_run_on_their_own_source_only_and_every_event_is_read(rule_matching):
+    engine, sources = setup(events([{"x.i": 5, "x.word": "a"}, {"x.i": 1}, {"x.i": 9}]), events([{"y.i": 3}, {"y.i": 0}]),
+                            rule_matching=rule_matching)
     alerts = []
     summary = engine.run(sources, alerts.append)
-    # "x without word" would match every y event too, were it run on them.
-    assert sorted((a.rule, a.output) for a in alerts) == [
-        ("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3"), ("x without word", "no word n=2"),
-        ("x without word", "no word n=3")]
-    assert summary.events == {"xsrc": 3, "ysrc": 2} and summary.alerts == {"big x": 2, "big y": 1, "x without word": 2}
+    # "x without word" would match every y event too, were it run on them. The third x event matches
+    # "big x" and "x without word": the first defined raises the alert, or both with `all`.
+    expected = [("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3"), ("x without word", "no word n=2")]
+    if rule_matching == "all":
+        expected.append(("x without word", "no word n=3"))
+    assert sorted((a.rule, a.output) for a in alerts) == expected
+    assert summary.events == {"xsrc": 3, "ysrc": 2}
+    assert summary.alerts == {"big x": 2, "big y": 1, "x without word": 1 if rule_matching == "first" else 2}
 
 
 @pytest.mark.clause("ENGINE-RULES-PER-SOURCE")
@@ -83,7 +88,9 @@ def test_alert_text_and_json(utc):
     [alert] = [a for a in _collect(engine, sources) if a.rule == "big x"]
     assert alert.text() == "05:20:00.123456789: Warning x=7 word=<NA>"
     document = alert.to_json(hostname="h")
-    assert document == {"hostname": "h", "output": "x=7 word=<NA>", "output_fields": {"x.i": 7, "x.word": None},
+    # The prefix `*%evt.time: <Priority> ` belongs to the output, and its evt.time (ns) to output_fields.
+    assert document == {"hostname": "h", "output": "05:20:00.123456789: Warning x=7 word=<NA>",
+                        "output_fields": {"evt.time": TS, "x.i": 7, "x.word": None},
                         "priority": "Warning", "rule": "big x", "source": "x", "tags": ["a", "b"],
                         "time": "2022-04-15T05:20:00.123456789Z"}
 

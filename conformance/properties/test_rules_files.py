@@ -137,7 +137,15 @@ def test_rules_compile_only_for_loaded_sources(sources):
     ruleset = load(yaml.safe_dump(items, sort_keys=False))
     assert [r.name for r in ruleset.rules] == [f"r{i}" for i, s in enumerate(sources) if s == "x"]
     warned = [m.message for m in ruleset.results.warnings() if m.code == "LOAD_UNKNOWN_SOURCE"]
-    assert warned == [f"Unknown source {s}, skipping" for s in sources if s != "x"]
+    assert warned == [f"Unknown source {s}, skipping" if s == "other" else
+                      "Rule not checked: plugref does not model the syscall source (Falco compiles it), skipping"
+                      for s in sources if s != "x"]
+    # Syscall rules are not claimed checked: the results name them, in text and JSON.
+    syscall_rules = [f"r{i}" for i, s in enumerate(sources) if s == "syscall"]
+    assert ruleset.results.not_checked == syscall_rules
+    assert ("syscall rule(s), since plugref does not model the syscall source: " + ", ".join(syscall_rules)
+            in ruleset.results.verbose()) == bool(syscall_rules)
+    assert ruleset.results.to_json().get("not_checked", {}).get("rules", []) == syscall_rules
 
 
 # Exceptions.
@@ -309,7 +317,7 @@ def test_redefinition_replaces_in_place_and_defaults():
     assert (a.name, a.expanded, a.formatter.text) == ("a", "x.i > 3", "*second")
     assert b.enabled is False and b.tags == {"t1", "t2"}
     syscall = load(yaml.safe_dump([{"rule": "s", "desc": "d", "condition": "c", "output": "o", "priority": "INFO"}]))
-    assert syscall.rules == [] and "Unknown source syscall, skipping" in [m.message for m in syscall.results.warnings()]
+    assert syscall.rules == [] and syscall.results.not_checked == ["s"]
 
 
 @pytest.mark.clause("RULES-APPEND-OVERRIDE")
