@@ -1,5 +1,7 @@
 """The alert engine: ENGINE-RULES-PER-SOURCE, ENGINE-STREAM, ALERT-TEXT, ALERT-JSON."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -7,6 +9,7 @@ from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
 from reference.falco.alerts import AlertEngine
+from reference.falco.config import ConfigError, parse_config
 from reference.host.event_fields import FieldTable
 from reference.host.registry import PluginRegistry
 from reference.falco.rules import load_rules
@@ -116,3 +119,41 @@ def test_progress_bar_is_fed_by_get_progress():
     text = stream.getvalue()
     assert "100.00%" in text and "events 4" in text and "alerts 4" in text
     assert isinstance(RunSummary().lines(), list)
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING")
+@pytest.mark.parametrize("text, expected", [("", "first"), ("rule_matching: first\n", "first"),
+                                            ("rule_matching: all\n", "all"), ("rule_matching: ALL\n", "all"),
+                                            ("rule_matching:\n", "first")])
+def test_rule_matching_is_first_unless_configured(text, expected):
+    assert parse_config(text).rule_matching == expected
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING")
+@pytest.mark.parametrize("value", ["every", "[first]", "1"])
+def test_an_unknown_rule_matching_is_a_config_error(value):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"priority: debug\nrule_matching: {value}\n", "f.yaml")
+    shown = value if not value.startswith("[") else ""
+    assert str(caught.value) == (f'Error reading config file (f.yaml:2): Unknown rule matching strategy "{shown}"'
+                                 f'--must be one of first, all')
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING", "ENGINE-RULES-PER-SOURCE")
+def test_run_reads_rule_matching(tmp_path, capsys):
+    from reference.tools.cli import main
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump([
+        {"rule": f"r{i}", "desc": "d", "condition": "counter.n = 2", "output": f"r{i} n=%counter.n",
+         "priority": "INFO", "source": "counter"} for i in (1, 2)], sort_keys=False))
+    demo = (Path(__file__).resolve().parents[1] / "fake_plugins" / "demo" / "falco.yaml").read_text()
+    for matching, expected in (("", ["r1 n=2"]), ("rule_matching: all\n", ["r1 n=2", "r2 n=2"])):
+        config = tmp_path / "falco.yaml"
+        config.write_text(demo + matching)
+        assert main(["run", "-c", str(config), "-r", str(rules)]) == 0
+        out = capsys.readouterr().out
+        assert [line.split(" Informational ")[1] for line in out.splitlines() if " Informational " in line] == expected
+    config.write_text(demo + "rule_matching: most\n")
+    assert main(["run", "-c", str(config), "-r", str(rules)]) == 1
+    assert 'Unknown rule matching strategy "most"--must be one of first, all' in capsys.readouterr().err
