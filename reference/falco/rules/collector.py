@@ -62,7 +62,7 @@ def exception_value(item: Item, node: yaml.Node, name: str, depth: int = 0):
                      name)
 
 
-def exception_problem(exception: "ExceptionDef", table) -> str | None:
+def exception_problem(exception: ExceptionDef, table) -> str | None:
     """RULES-EXCEPTIONS-SHAPE: what is wrong with an exception's fields and comps, or None. Fields are
     checked against `table` (the rule's source's FieldTable) unless it is None (an unknown source)."""
     if exception.fields is None:
