@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from conformance.filter_strategies import BASE_TS, SOURCE_DEFINITION, event_lists, formats, sysdig_conditions
 from conformance.matching import compare
+from conformance.rules_strategies import scenarios
 from conformance.strategies import plugin_sets, semver_triples, version_string
 from fake_plugins.misbehaving import WELL_BEHAVED_SOURCE, variant
 from reference.filter.ast import to_text
@@ -37,6 +38,17 @@ def _source(events: list[dict]) -> dict:
 def _case(name: str, clauses, kind: str, plugins: list[dict], **inputs) -> dict:
     return {"id": f"differential/{name}", "clauses": list(clauses), "api_version": "0.3.0", "kind": kind,
             "description": f"found by the differential property {name}", "plugins": plugins, **inputs, "expect": {}}
+
+
+FALCO_ALERT_CLAUSES = ("ENGINE-RULES-PER-SOURCE", "CONFIG-RULE-MATCHING", "ALERT-JSON", "RULES-LISTS", "RULES-MACROS",
+                       "RULES-EXCEPTIONS", "RULES-APPEND-OVERRIDE")
+
+
+def _rules_case(scenario) -> dict:
+    """A rules case of a generated scenario: its files as one (definitions accumulate alike), JSON alerts."""
+    files, matching, _, events, _, _ = scenario
+    return _case("falco-alerts", FALCO_ALERT_CLAUSES, "rules", [{"definition": _source(events)}], input=0,
+                 rules="".join(files), json=True, **({"rule_matching": matching} if matching else {}))
 
 
 PROPERTIES = [
@@ -80,6 +92,11 @@ PROPERTIES = [
             "plugin-sets", ("PLUGIN-NAME-UNIQUE", "SRC-ID-RULES", "SRC-ID-UNIQUE", "SRC-EXCLUSIVE", "FIELD-OVERLAP"),
             "load", [{"definition": d} for d in definitions]), plugin_sets),
         verdicts_only=True),
+    DifferentialProperty(
+        "falco-alerts", FALCO_ALERT_CLAUSES,
+        "Random rules files (lists, nested macros, exceptions, appends, redefinitions) raise the same JSON alerts, "
+        "first-match or all-match.",
+        scenarios().map(_rules_case)),
 ]
 
 

@@ -108,7 +108,8 @@ BASE_TS = 1_650_000_000_123_456_789
 
 PLUGIN_TOKENS = ["x.i", "x.word", "x.path"] + [f"x.tag[{a}]" for a in TAG_ARGS]
 EVT_TOKENS = ["evt.num", "evt.pluginname", "evt.plugininfo", "evt.rawtime", "evt.rawtime.s", "evt.rawtime.ns",
-              "evt.time", "evt.time.s", "evt.time.iso8601", "evt.datetime", "evt.datetime.s"]
+              "evt.reltime", "evt.reltime.s", "evt.reltime.ns", "evt.time", "evt.time.s", "evt.time.iso8601",
+              "evt.datetime", "evt.datetime.s"]
 LITERALS = [" ", " | ", "=", ":", "x", " - "]
 #: sysdig 0.29 reads a plugin field token up to the next blank (see the departure test below).
 LITERALS_AFTER_PLUGIN_FIELDS = [" ", " | ", " - "]

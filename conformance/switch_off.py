@@ -121,6 +121,7 @@ SWITCHES = {
                             "joined = posixpath.join(directory, library_path)"),
     "CONFIG-SOURCE-NAME": ("reference/falco/app.py", "if plugin.info.is_source and plugin.name != entry.name:",
                            "if False:"),
+    "CONFIG-RULE-MATCHING": ("reference/falco/config.py", "    if text.lower() not in RULE_MATCHING:\n", "    if False:\n"),
     "RULES-SHAPE": ("reference/falco/rules/reader.py", '        if node.value == "":\n', "        if False:\n"),
     "RULES-ITEM-KEYS": ("reference/falco/rules/reader.py", "                    if key not in EXPECTED_KEYS[kind]:",
                         "                    if False:"),
@@ -132,7 +133,7 @@ SWITCHES = {
     "RULES-MACROS": ("reference/falco/rules/compiler.py", "            if node.name in stack:\n", "            if False:\n"),
     "RULES-EXCEPTIONS": ("reference/falco/rules/compiler.py", 'return "(" + " or ".join(alternatives) + ")"',
                          'return "(" + " and ".join(alternatives) + ")"'),
-    "RULES-EXCEPTIONS-SHAPE": ("reference/falco/rules/compiler.py", "        if not isinstance(comps, list) or len(comps) != "
+    "RULES-EXCEPTIONS-SHAPE": ("reference/falco/rules/collector.py", "        if not isinstance(comps, list) or len(comps) != "
                                "len(exception.fields):", "        if not isinstance(comps, list):"),
     "RULES-UNKNOWN-SOURCE": ("reference/falco/rules/loader.py", "table = sources.get(rule.source)",
                              "table = sources.get(rule.source) or next(iter(sources.values()), None)"),

@@ -1,5 +1,7 @@
 """The alert engine: ENGINE-RULES-PER-SOURCE, ENGINE-STREAM, ALERT-TEXT, ALERT-JSON."""
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -7,6 +9,7 @@ from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
 from reference.falco.alerts import AlertEngine
+from reference.falco.config import ConfigError, parse_config
 from reference.host.event_fields import FieldTable
 from reference.host.registry import PluginRegistry
 from reference.falco.rules import load_rules
@@ -25,7 +28,7 @@ RULES = [
 ]
 
 
-def setup(x_events, y_events, x_batches=(), min_priority=7):
+def setup(x_events, y_events, x_batches=(), min_priority=7, rule_matching="first"):
     registry = PluginRegistry()
     x = registry.load(DefinedLibrary(variant(SOURCE_DEFINITION, events=x_events, batches=list(x_batches))))
     y = registry.load(DefinedLibrary(variant(Y_SOURCE, events=y_events)))
@@ -33,7 +36,7 @@ def setup(x_events, y_events, x_batches=(), min_priority=7):
                          {"x": FieldTable(registry, "x"), "y": FieldTable(registry, "y")})
     x.open("")
     y.open("")
-    return AlertEngine(ruleset, min_priority, clock=lambda: 42), [x, y]
+    return AlertEngine(ruleset, min_priority, clock=lambda: 42, rule_matching=rule_matching), [x, y]
 
 
 def events(values, base=TS):
@@ -41,15 +44,20 @@ def events(values, base=TS):
 
 
 @pytest.mark.clause("ENGINE-RULES-PER-SOURCE", "ENGINE-STREAM")
-def test_rules_run_on_their_own_source_only_and_every_event_is_read():
-    engine, sources = setup(events([{"x.i": 5, "x.word": "a"}, {"x.i": 1}, {"x.i": 9}]), events([{"y.i": 3}, {"y.i": 0}]))
+@pytest.mark.parametrize("rule_matching", ["first", "all"])
+def test_rules_run_on_their_own_source_only_and_every_event_is_read(rule_matching):
+    engine, sources = setup(events([{"x.i": 5, "x.word": "a"}, {"x.i": 1}, {"x.i": 9}]), events([{"y.i": 3}, {"y.i": 0}]),
+                            rule_matching=rule_matching)
     alerts = []
     summary = engine.run(sources, alerts.append)
-    # "x without word" would match every y event too, were it run on them.
-    assert sorted((a.rule, a.output) for a in alerts) == [
-        ("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3"), ("x without word", "no word n=2"),
-        ("x without word", "no word n=3")]
-    assert summary.events == {"xsrc": 3, "ysrc": 2} and summary.alerts == {"big x": 2, "big y": 1, "x without word": 2}
+    # "x without word" would match every y event too, were it run on them. The third x event matches
+    # "big x" and "x without word": the first defined raises the alert, or both with `all`.
+    expected = [("big x", "x=5 word=a"), ("big x", "x=9 word=<NA>"), ("big y", "y=3"), ("x without word", "no word n=2")]
+    if rule_matching == "all":
+        expected.append(("x without word", "no word n=3"))
+    assert sorted((a.rule, a.output) for a in alerts) == expected
+    assert summary.events == {"xsrc": 3, "ysrc": 2}
+    assert summary.alerts == {"big x": 2, "big y": 1, "x without word": 1 if rule_matching == "first" else 2}
 
 
 @pytest.mark.clause("ENGINE-RULES-PER-SOURCE")
@@ -83,7 +91,9 @@ def test_alert_text_and_json(utc):
     [alert] = [a for a in _collect(engine, sources) if a.rule == "big x"]
     assert alert.text() == "05:20:00.123456789: Warning x=7 word=<NA>"
     document = alert.to_json(hostname="h")
-    assert document == {"hostname": "h", "output": "x=7 word=<NA>", "output_fields": {"x.i": 7, "x.word": None},
+    # The prefix `*%evt.time: <Priority> ` belongs to the output, and its evt.time (ns) to output_fields.
+    assert document == {"hostname": "h", "output": "05:20:00.123456789: Warning x=7 word=<NA>",
+                        "output_fields": {"evt.time": TS, "x.i": 7, "x.word": None},
                         "priority": "Warning", "rule": "big x", "source": "x", "tags": ["a", "b"],
                         "time": "2022-04-15T05:20:00.123456789Z"}
 
@@ -109,3 +119,41 @@ def test_progress_bar_is_fed_by_get_progress():
     text = stream.getvalue()
     assert "100.00%" in text and "events 4" in text and "alerts 4" in text
     assert isinstance(RunSummary().lines(), list)
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING")
+@pytest.mark.parametrize("text, expected", [("", "first"), ("rule_matching: first\n", "first"),
+                                            ("rule_matching: all\n", "all"), ("rule_matching: ALL\n", "all"),
+                                            ("rule_matching:\n", "first")])
+def test_rule_matching_is_first_unless_configured(text, expected):
+    assert parse_config(text).rule_matching == expected
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING")
+@pytest.mark.parametrize("value", ["every", "[first]", "1"])
+def test_an_unknown_rule_matching_is_a_config_error(value):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(f"priority: debug\nrule_matching: {value}\n", "f.yaml")
+    shown = value if not value.startswith("[") else ""
+    assert str(caught.value) == (f'Error reading config file (f.yaml:2): Unknown rule matching strategy "{shown}"'
+                                 f'--must be one of first, all')
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING", "ENGINE-RULES-PER-SOURCE")
+def test_run_reads_rule_matching(tmp_path, capsys):
+    from reference.tools.cli import main
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(yaml.safe_dump([
+        {"rule": f"r{i}", "desc": "d", "condition": "counter.n = 2", "output": f"r{i} n=%counter.n",
+         "priority": "INFO", "source": "counter"} for i in (1, 2)], sort_keys=False))
+    demo = (Path(__file__).resolve().parents[1] / "fake_plugins" / "demo" / "falco.yaml").read_text()
+    for matching, expected in (("", ["r1 n=2"]), ("rule_matching: all\n", ["r1 n=2", "r2 n=2"])):
+        config = tmp_path / "falco.yaml"
+        config.write_text(demo + matching)
+        assert main(["run", "-c", str(config), "-r", str(rules)]) == 0
+        out = capsys.readouterr().out
+        assert [line.split(" Informational ")[1] for line in out.splitlines() if " Informational " in line] == expected
+    config.write_text(demo + "rule_matching: most\n")
+    assert main(["run", "-c", str(config), "-r", str(rules)]) == 1
+    assert 'Unknown rule matching strategy "most"--must be one of first, all' in capsys.readouterr().err

@@ -2,6 +2,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from reference.tools.cli import main
 
 
@@ -13,7 +15,7 @@ def test_demo_runs_rules_and_raises_alerts(capsys):
     assert "Fourth event (n=8" not in out  # the exception: n=8 is cron
     assert "Events read: 30" in out and "Alerts: 9" in out
     assert "Loaded plugin counter 0.1.0 (source plugin, event source counter)" in err
-    assert "Unknown source syscall, skipping" in err
+    assert "Not checked: 1 syscall rule(s), since plugref does not model the syscall source: Program execution" in err
 
 
 def test_demo_stops_after_n_events(capsys):
@@ -37,12 +39,19 @@ def test_errors_go_to_stderr_without_traceback(tmp_path, capsys):
         in err and f"In rule 'x': ({rules}:1:3)" in err
 
 
+@pytest.mark.clause("RULES-RESULTS", "RULES-UNKNOWN-SOURCE")
 def test_validate_prints_results_like_falco_v(tmp_path, capsys):
     import json
 
     good = "fake_plugins/demo/rules.yaml"
     assert main(["validate", good, "-c", "fake_plugins/demo/falco.yaml"]) == 0
-    assert capsys.readouterr().out.startswith(f"{good}: Ok, with warnings")
+    out = capsys.readouterr().out
+    assert out.startswith(f"{good}: Ok, with warnings")
+    # RULES-UNKNOWN-SOURCE: the demo's syscall rule is said not checked, in text and in JSON.
+    assert "Not checked: 1 syscall rule(s), since plugref does not model the syscall source: Program execution" in out
+    assert main(["validate", good, "-c", "fake_plugins/demo/falco.yaml", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["not_checked"] == {
+        "source": "syscall", "reason": "plugref does not model the syscall source", "rules": ["Program execution"]}
     bad = tmp_path / "bad.yaml"
     bad.write_text("- macro: m\n  condition: nope\n")
     assert main(["validate", str(bad), "--json"]) == 1

@@ -41,6 +41,31 @@ def test_builtin_fields(capsys, utc, xsrc):
         "2022-04-15 05:20:01|1650000001123456789|1650000001|123456789|xsrc|x|x.i=200"]
 
 
+@pytest.mark.clause("EVT-FIELDS")
+def test_relative_time_async_and_host_fields(capsys, utc, xsrc, monkeypatch):
+    # evt.reltime: ns since the stream's first event, printed with 9 digits at least (as sysdig 0.29 prints it);
+    # .s the seconds, .ns the nanoseconds part (9 digits). A plugin event is not async: `false`, no async type.
+    monkeypatch.setenv("FALCO_HOSTNAME", "node-7")
+    fmt = "*%evt.reltime|%evt.reltime.s|%evt.reltime.ns|%evt.is_async|%evt.asynctype|%evt.hostname"
+    assert inspect(capsys, "-H", xsrc, "-I", "xsrc", "-p", fmt)[1] == [
+        "000000000|0|000000000|false|<NA>|node-7", "1000000000|1|000000000|false|<NA>|node-7",
+        "2000000000|2|000000000|false|<NA>|node-7"]
+    code, lines, _ = inspect(capsys, "-H", xsrc, "-I", "xsrc", "-j", "-n", "2", "-p",
+                             "*%evt.reltime %evt.reltime.s %evt.reltime.ns %evt.is_async")
+    assert [json.loads(line) for line in lines] == [
+        {"evt.reltime": 0, "evt.reltime.s": 0, "evt.reltime.ns": 0, "evt.is_async": "false"},
+        {"evt.reltime": 10**9, "evt.reltime.s": 1, "evt.reltime.ns": 0, "evt.is_async": "false"}]
+    assert inspect(capsys, "-H", xsrc, "-I", "xsrc", "-p", "%evt.num", "evt.reltime.s >= 1 and evt.is_async = false "
+                                                                      "and not evt.asynctype exists")[1] == ["2", "3"]
+
+
+@pytest.mark.clause("EVT-FIELDS")
+def test_relative_time_of_a_capture_counts_from_its_first_event(capsys, utc, xsrc, tmp_path):
+    capture = str(tmp_path / "c.scap")
+    assert inspect(capsys, "-H", xsrc, "-I", "xsrc", "-w", capture, "x.i >= 200")[0] == 0
+    assert inspect(capsys, "-H", xsrc, "-r", capture, "-p", "%evt.num %evt.reltime.s")[1] == ["1 0", "2 1"]
+
+
 @pytest.mark.clause("OUTPUT-MISSING", "OUTPUT-FORMAT")
 def test_missing_values_widths_and_glued_text(capsys, utc, xsrc):
     assert inspect(capsys, "-H", xsrc, "-I", "xsrc", "-p", "%evt.num %x.word")[1] == ["1 nginx", "3 sshd"]

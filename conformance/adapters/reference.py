@@ -143,9 +143,13 @@ class ReferenceAdapter:
             source = plugins[case.get("input", 0)]
             source.open(case.get("open_params", ""))
             alerts = []
-            AlertEngine(ruleset, clock=lambda: 0).run([source], lambda a: alerts.append(a.text()),
-                                                      case.get("max_events"), idle_sleep=0)
-            return {"alerts": alerts, "warnings": warnings}
+            engine = AlertEngine(ruleset, clock=lambda: 0, rule_matching=case.get("rule_matching", "first"))
+            engine.run([source], alerts.append, case.get("max_events"), idle_sleep=0)
+            if case.get("json"):
+                # The host name is the machine's, not the case's: it is left out.
+                documents = [{k: v for k, v in a.to_json().items() if k != "hostname"} for a in alerts]
+                return {"json_lines": documents, "warnings": warnings}
+            return {"alerts": [a.text() for a in alerts], "warnings": warnings}
         finally:
             registry.shutdown()
 

@@ -137,7 +137,15 @@ def test_rules_compile_only_for_loaded_sources(sources):
     ruleset = load(yaml.safe_dump(items, sort_keys=False))
     assert [r.name for r in ruleset.rules] == [f"r{i}" for i, s in enumerate(sources) if s == "x"]
     warned = [m.message for m in ruleset.results.warnings() if m.code == "LOAD_UNKNOWN_SOURCE"]
-    assert warned == [f"Unknown source {s}, skipping" for s in sources if s != "x"]
+    assert warned == [f"Unknown source {s}, skipping" if s == "other" else
+                      "Rule not checked: plugref does not model the syscall source (Falco compiles it), skipping"
+                      for s in sources if s != "x"]
+    # Syscall rules are not claimed checked: the results name them, in text and JSON.
+    syscall_rules = [f"r{i}" for i, s in enumerate(sources) if s == "syscall"]
+    assert ruleset.results.not_checked == syscall_rules
+    assert ("syscall rule(s), since plugref does not model the syscall source: " + ", ".join(syscall_rules)
+            in ruleset.results.verbose()) == bool(syscall_rules)
+    assert ruleset.results.to_json().get("not_checked", {}).get("rules", []) == syscall_rules
 
 
 # Exceptions.
@@ -220,6 +228,48 @@ def test_a_rule_with_exceptions_behaves_as_its_expanded_condition(condition, exc
 ])
 def test_bad_exceptions(exception, message):
     assert error_of(rule(exceptions=[exception])).message == message
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS")
+def test_a_list_value_becomes_a_bracketed_list():
+    # Falco reads exception values recursively: `[[alpha, gamma], 3]` is x.word in (alpha, gamma) and x.i < 3.
+    text = rule(condition="x.i < 100", exceptions=[{"name": "e", "fields": ["x.word", "x.i"], "comps": ["in", "<"],
+                                                    "values": [[["alpha", "two words"], "3"]]}])
+    assert load(text).rules[0].expanded == '(x.i < 100) and not ((x.word in (alpha, "two words") and x.i < 3))'
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
+def test_values_deeper_than_a_list_per_field_are_refused():
+    text = rule(exceptions=[{"name": "e", "fields": ["x.word"], "comps": ["in"], "values": [[[["alpha"]]]]}])
+    error = error_of(text)
+    assert (error.code, error.message) == ("LOAD_ERR_VALIDATE", "Expected values array to contain a list of strings")
+    assert error.locations[-1].item_type == "exception" and error.locations[-1].item_name == "e"
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
+@pytest.mark.parametrize("exception, message", [
+    ({"name": "e", "fields": ["x.word"], "comps": ["like"], "values": [["a"]]},
+     "'like' is not a supported comparison operator"),
+    ({"name": "e", "fields": ["x.nope"], "values": [["a"]]}, "'x.nope' is not a supported filter field"),
+    ({"name": "e", "fields": ["x.word", "x.i"], "comps": ["="], "values": []},
+     "Fields and comps lists must have equal length"),
+])
+def test_a_bad_exception_fails_its_definition_even_when_a_later_one_replaces_it(exception, message):
+    replaced = rule(exceptions=[exception])
+    replacing = rule(condition="x.i > 5")
+    with pytest.raises(RulesLoadError) as caught:
+        load(replaced, replacing)
+    results = caught.value.results
+    assert results.first_error().message == message
+    assert not results.files[0].successful  # the first file fails, when its definition is collected
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
+def test_exception_fields_of_an_unknown_source_are_not_checked_but_comps_are():
+    assert load(rule(source="other", exceptions=[{"name": "e", "fields": ["o.f"], "values": [["a"]]}])).rules == []
+    assert error_of(rule(source="other", exceptions=[{"name": "e", "fields": ["o.f"], "comps": ["like"],
+                                                      "values": [["a"]]}])).message == \
+        "'like' is not a supported comparison operator"
 
 
 @pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
@@ -311,7 +361,7 @@ def test_redefinition_replaces_in_place_and_defaults():
     assert (a.name, a.expanded, a.formatter.text) == ("a", "x.i > 3", "*second")
     assert b.enabled is False and b.tags == {"t1", "t2"}
     syscall = load(yaml.safe_dump([{"rule": "s", "desc": "d", "condition": "c", "output": "o", "priority": "INFO"}]))
-    assert syscall.rules == [] and "Unknown source syscall, skipping" in [m.message for m in syscall.results.warnings()]
+    assert syscall.rules == [] and syscall.results.not_checked == ["s"]
 
 
 @pytest.mark.clause("RULES-APPEND-OVERRIDE")

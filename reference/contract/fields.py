@@ -21,9 +21,15 @@ BUILTIN_EVENT_FIELDS = (
     "evt.rawtime",
     "evt.rawtime.s",
     "evt.rawtime.ns",
+    "evt.reltime",
+    "evt.reltime.s",
+    "evt.reltime.ns",
     "evt.pluginname",
     "evt.plugininfo",
     "evt.source",
+    "evt.is_async",
+    "evt.asynctype",
+    "evt.hostname",
 )
 
 

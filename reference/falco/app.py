@@ -85,13 +85,16 @@ def run(config_path: str | None, rules_files: list[str], json_output: bool, plug
         ruleset = load_ruleset(loaded, rules_files)
         for warning in ruleset.results.warnings():
             print(f"warning: {warning.verbose()}", file=err)
+        if ruleset.results.not_checked_line():
+            print(f"warning: {ruleset.results.not_checked_line()}", file=err)
         sources = loaded.registry.source_plugins()
         if not sources:
             raise PlugrefError("no source plugin is loaded: nothing to read events from")
         for plugin in sources:
             plugin.open(loaded.entries[plugin.name].open_params)
         minimum = parse_priority(config.priority)
-        engine = AlertEngine(ruleset, PRIORITY_NAMES.index("Debug") if minimum is None else minimum)
+        engine = AlertEngine(ruleset, PRIORITY_NAMES.index("Debug") if minimum is None else minimum,
+                             rule_matching=config.rule_matching)
 
         def emit(alert: Alert) -> None:
             print(json.dumps(alert.to_json(), ensure_ascii=False) if json_output else alert.text(), file=out)
@@ -132,7 +135,11 @@ class ProgressBar:
 
 def validate(rules_files: list[str], config_path: str | None, json_output: bool, plugins_dir: str | None,
              out=None) -> int:
-    """`falco -V`: load the rules (for the plugins of the configuration, if any) and print the results."""
+    """`falco -V`: load the rules (for the plugins of the configuration, if any) and print the results.
+
+    Stricter than Falco 0.31.1's `-V`, which ran before plugins loaded and skipped every plugin-source
+    rule: as current Falco, plugin-source rules and required_plugin_versions are checked (RULES-RESULTS).
+    """
     out = out or sys.stdout
     loaded = load_plugins(load_config(config_path, plugins_dir)) if config_path else \
         Loaded(FalcoConfig("<none>"), PluginRegistry(), {})

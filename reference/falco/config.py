@@ -1,5 +1,6 @@
 """falco.yaml: the `plugins` entries and `load_plugins` (clauses CONFIG-PLUGINS, CONFIG-LOAD-PLUGINS,
-CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), plus the few other keys `plugref run` uses.
+CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), `rule_matching` (CONFIG-RULE-MATCHING), plus the few other keys
+`plugref run` uses.
 
 Every malformed entry is reported with the file and line it is on.
 """
@@ -18,6 +19,8 @@ from reference.errors import PlugrefError
 DEFAULT_PLUGINS_DIR = "/usr/share/falco/plugins"
 PLUGINS_DIR_VARIABLE = "PLUGREF_PLUGINS_DIR"
 _NULL_TAG = "tag:yaml.org,2002:null"
+#: CONFIG-RULE-MATCHING: the values of `rule_matching`, the default first.
+RULE_MATCHING = ("first", "all")
 
 
 class ConfigError(PlugrefError):
@@ -44,6 +47,7 @@ class FalcoConfig:
     rules_files: list[str] = field(default_factory=list)
     priority: str = "debug"
     json_output: bool = False
+    rule_matching: str = "first"
 
     def selected_plugins(self) -> list[PluginConfig]:
         """CONFIG-LOAD-PLUGINS: the entries to load, in the order they load."""
@@ -108,6 +112,15 @@ def _init_config(node: yaml.Node | None, file: str) -> str:
                                                       "string, not a sequence")
 
 
+def _rule_matching(node: yaml.Node, file: str) -> str:
+    """CONFIG-RULE-MATCHING: `first` or `all` (without regard to case), else Falco's error."""
+    text = node.value if isinstance(node, yaml.ScalarNode) else ""
+    if text.lower() not in RULE_MATCHING:
+        raise ConfigError(file, node.start_mark.line + 1, f"Unknown rule matching strategy \"{text}\"--must be one of "
+                                                          f"{', '.join(RULE_MATCHING)}", "CONFIG-RULE-MATCHING")
+    return text.lower()
+
+
 def parse_config(text: str, file: str = "falco.yaml", directory: str | None = None) -> FalcoConfig:
     try:
         root = yaml.compose(text)
@@ -164,6 +177,9 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
         config.rules_files = [rules.value]
     if isinstance(keys.get("priority"), yaml.ScalarNode):
         config.priority = keys["priority"].value
+    if "rule_matching" in keys and not (isinstance(keys["rule_matching"], yaml.ScalarNode)
+                                        and keys["rule_matching"].tag == _NULL_TAG):
+        config.rule_matching = _rule_matching(keys["rule_matching"], file)
     if isinstance(keys.get("json_output"), yaml.ScalarNode):
         config.json_output = keys["json_output"].value.lower() in ("true", "yes", "on", "y")
     return config

@@ -114,11 +114,12 @@ class CaptureEvent:
     def state_only(self) -> bool:
         return bool(self.flags & SCAP_DF_STATE_ONLY)
 
-    def to_plugin_event(self, num: int, source: str = "") -> PluginEvent:
-        """The framework's event; the number is the consumer's (sinsp counts from 1 per capture)."""
+    def to_plugin_event(self, num: int, source: str = "", first_ts: int | None = None) -> PluginEvent:
+        """The framework's event; the number is the consumer's (sinsp counts from 1 per capture), and so
+        is the first event's timestamp (for evt.reltime)."""
         if self.type != PPME_PLUGINEVENT_E:
             raise ValueError(f"event of type {self.type} at byte {self.offset} is not a plugin event")
-        return PluginEvent(num, self.ts, self.plugin_id, source, self.data)
+        return PluginEvent(num, self.ts, self.plugin_id, source, self.data, first_ts)
 
 
 @dataclass(frozen=True)

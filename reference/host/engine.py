@@ -22,6 +22,8 @@ class PluginEvent:
     plugin_id: int
     source: str
     data: bytes
+    #: The timestamp of the first event of the stream (capture or live), for evt.reltime; None: this one's.
+    first_ts: int | None = None
 
     def as_plugin_input(self) -> Event:
         """The `ss_plugin_event` extract_fields receives: payload, timestamp and event number."""
@@ -42,6 +44,7 @@ class EventStream:
         self._batch: list = []
         self._deferred = ReturnCode.SUCCESS
         self.ended = False
+        self.first_ts: int | None = None
 
     def next(self) -> PluginEvent | None:
         """The next event; None on a timeout (try again). Raises PluginCallError on failure."""
@@ -62,7 +65,9 @@ class EventStream:
         self.count += 1
         info = self.plugin.info
         ts = self.clock() if raw.ts == TS_NOW else raw.ts
-        return PluginEvent(self.count, ts, info.id, info.event_source, bytes(raw.data))
+        if self.first_ts is None:
+            self.first_ts = ts
+        return PluginEvent(self.count, ts, info.id, info.event_source, bytes(raw.data), self.first_ts)
 
     def _settle(self, rc: ReturnCode) -> None:
         if rc == ReturnCode.EOF:

@@ -14,13 +14,20 @@ time zone (TZ) unless the name says UTC:
     evt.datetime       YYYY-MM-DD HH:MM:SS.nnnnnnnnn
     evt.datetime.s     YYYY-MM-DD HH:MM:SS
     evt.rawtime        ns since the epoch; .s seconds; .ns the nanoseconds part (9 digits)
+    evt.reltime        ns since the first event of the stream (9 digits at least); .s seconds; .ns the
+                       nanoseconds part (9 digits)
 In JSON output the time fields are the raw timestamp (ns), as sysdig prints them.
     evt.pluginname     the source plugin's name
     evt.plugininfo     the source plugin's event_to_string of the event
     evt.source         the event source (not in sysdig 0.29)
+    evt.is_async       `false`: a plugin event is not an async event (not in sysdig 0.29)
+    evt.asynctype      no value: only async events have one (not in sysdig 0.29)
+    evt.hostname       the host's name, or $FALCO_HOSTNAME (not in sysdig 0.29)
 """
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +55,20 @@ def _iso8601(ts: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", _clock(ts, utc=True)) + f".{ts % 10**9:09d}+0000"
 
 
+def _reltime(event: PluginEvent) -> int:
+    """ns since the first event of the stream the event came in (sinsp's first event of the capture)."""
+    return event.ts - (event.ts if event.first_ts is None else event.first_ts)
+
+
+def host_name() -> str:
+    """The host's name, as Falco's libs report it: $FALCO_HOSTNAME when set, else the kernel's."""
+    return os.environ.get("FALCO_HOSTNAME") or socket.gethostname()
+
+
+def _padded(value: int) -> str:
+    return f"{value:09d}"
+
+
 @dataclass(frozen=True)
 class Builtin:
     name: str
@@ -69,11 +90,18 @@ BUILTINS = {b.name: b for b in (
             lambda c: time.strftime("%Y-%m-%d %H:%M:%S", _clock(c.event.ts)), True),
     Builtin("evt.rawtime", FieldType.UINT64, lambda c: c.event.ts),
     Builtin("evt.rawtime.s", FieldType.UINT64, lambda c: c.event.ts // 10**9),
-    Builtin("evt.rawtime.ns", FieldType.UINT64, lambda c: c.event.ts % 10**9, display=lambda v: f"{v:09d}"),
+    Builtin("evt.rawtime.ns", FieldType.UINT64, lambda c: c.event.ts % 10**9, display=_padded),
+    Builtin("evt.reltime", FieldType.UINT64, lambda c: _reltime(c.event), display=_padded),
+    Builtin("evt.reltime.s", FieldType.UINT64, lambda c: _reltime(c.event) // 10**9),
+    Builtin("evt.reltime.ns", FieldType.UINT64, lambda c: _reltime(c.event) % 10**9, display=_padded),
     Builtin("evt.pluginname", FieldType.STRING, lambda c: c.source_plugin.name if c.source_plugin else None),
     Builtin("evt.plugininfo", FieldType.STRING,
             lambda c: c.source_plugin.event_to_string(c.event.data) if c.source_plugin else None),
     Builtin("evt.source", FieldType.STRING, lambda c: c.event.source or None),
+    # A bool in libs; the text `false` here, which filters and prints as libs' bool does for its values.
+    Builtin("evt.is_async", FieldType.STRING, lambda c: "false"),
+    Builtin("evt.asynctype", FieldType.STRING, lambda c: None),
+    Builtin("evt.hostname", FieldType.STRING, lambda c: host_name()),
 )}
 assert tuple(BUILTINS) == BUILTIN_EVENT_FIELDS
 

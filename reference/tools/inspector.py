@@ -117,13 +117,14 @@ class Inspector:
         errors = check_plugin_versions(reader.plugins, loaded)
         if errors:
             raise PlugrefError("; ".join(errors), "CAPTURE-PLUGIN-VERSION")
-        num = 0
+        num, first_ts = 0, None
         for event in reader:
             num += 1  # every event counts, as in sysdig, even those plugref cannot interpret
+            first_ts = event.ts if first_ts is None else first_ts
             if event.type != PPME_PLUGINEVENT_E:
                 continue
             source = self.registry.source_plugin_by_id(event.plugin_id)
-            yield event.to_plugin_event(num, source.info.event_source if source else "")
+            yield event.to_plugin_event(num, source.info.event_source if source else "", first_ts)
 
     def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
         notes = notes if notes is not None else []

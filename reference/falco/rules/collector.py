@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import yaml
 
 from reference.contract.versions import parse_version
-from reference.falco.rules.reader import Item, is_null, mapping_keys
-from reference.falco.rules.results import Location
+from reference.falco.rules.reader import Item, ItemError, is_null, mapping_keys
+from reference.falco.rules.results import Location, Message
 
 PRIORITIES = ("Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug")
 MACRO_NAME = re.compile(r"[a-zA-Z]+[a-zA-Z0-9_]*")
@@ -39,6 +39,52 @@ class ExceptionDef:
     comps: list[str] | str | None
     values: list
     location: Location | None = None
+
+
+#: Exception comps that take a list of values (a scalar value is put in brackets).
+LIST_OPERATORS = {"in", "intersects", "pmatch"}
+EXCEPTION_OPERATORS = {"=", "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "bcontains", "startswith",
+                       "bstartswith", "endswith", "glob", "iglob", "in", "intersects", "pmatch", "regex", "exists"}
+
+
+def exception_value(item: Item, node: yaml.Node, name: str, depth: int = 0):
+    """RULES-EXCEPTIONS-SHAPE: one entry of `values`, read recursively as Falco's reader does: a scalar
+    is its text, a sequence a list (so `[[a, b], 3]` is a value whose first part is the list a, b).
+
+    Decision: a list may hold lists only at the top (one per field); deeper, Falco's compiler would
+    silently print an empty item, so plugref refuses it.
+    """
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.SequenceNode) and depth < 2:
+        return [exception_value(item, v, name, depth + 1) for v in node.value]
+    raise item.error("LOAD_ERR_VALIDATE", "Expected values array to contain a list of strings", node, "exception",
+                     name)
+
+
+def exception_problem(exception: ExceptionDef, table) -> str | None:
+    """RULES-EXCEPTIONS-SHAPE: what is wrong with an exception's fields and comps, or None. Fields are
+    checked against `table` (the rule's source's FieldTable) unless it is None (an unknown source)."""
+    if exception.fields is None:
+        return "Rule exception must have fields property with a list of fields"
+    if isinstance(exception.fields, list):
+        comps = exception.comps if exception.comps is not None else ["="] * len(exception.fields)
+        if not isinstance(comps, list) or len(comps) != len(exception.fields):
+            return "Fields and comps lists must have equal length"
+        fields = exception.fields
+    else:
+        comps = [exception.comps or "in"]
+        if comps[0] not in LIST_OPERATORS:
+            return f"'{comps[0]}' is not a supported comparison operator"
+        fields = [exception.fields]
+    for comp in comps:
+        if comp not in EXCEPTION_OPERATORS:
+            return f"'{comp}' is not a supported comparison operator"
+    if table is not None:
+        for name in fields:
+            if table.resolve(re.sub(r"\[.*\]$", "", name)) is None:
+                return f"'{name}' is not a supported filter field"
+    return None
 
 
 @dataclass
@@ -89,7 +135,9 @@ class VersionRequirement:
 
 
 class Collector:
-    def __init__(self) -> None:
+    def __init__(self, sources: dict | None = None) -> None:
+        #: event source -> FieldTable of the loaded sources, for the checks made when an item is collected.
+        self.sources = sources if sources is not None else {}
         self.lists: dict[str, ListDef] = {}
         self.macros: dict[str, MacroDef] = {}
         self.rules: dict[str, RuleDef] = {}
@@ -227,15 +275,7 @@ class Collector:
                 if not isinstance(values_node, yaml.SequenceNode):
                     raise item.error("LOAD_ERR_YAML_VALIDATE", "Rule exception must have values property with a "
                                      "list of values", values_node, "exception", name)
-                for value in values_node.value:
-                    if isinstance(value, yaml.ScalarNode):
-                        values.append(value.value)
-                    elif isinstance(value, yaml.SequenceNode) and all(isinstance(v, yaml.ScalarNode)
-                                                                      for v in value.value):
-                        values.append([v.value for v in value.value])
-                    else:
-                        raise item.error("LOAD_ERR_VALIDATE", "Expected values array to contain a list of strings",
-                                         value, "exception", name)
+                values = [exception_value(item, value, name) for value in values_node.value]
             found.append(ExceptionDef(name, strings("fields"), strings("comps"), values, location))
         return found
 
@@ -274,9 +314,15 @@ class Collector:
         if priority is None:
             raise item.error("LOAD_ERR_YAML_VALIDATE", "Invalid priority", item.keys["priority"], "value for 'priority'")
         source = item.scalar("source", required=False) or "syscall"
+        exceptions = self._exceptions(item)
+        for exception in exceptions:
+            # Each definition's exceptions are checked when it is collected, even if a later one replaces it.
+            problem = exception_problem(exception, self.sources.get(source))
+            if problem:
+                raise ItemError(Message("LOAD_ERR_VALIDATE", problem, item.locations + (exception.location,)))
         rule = RuleDef(name, condition, output, desc, priority, source, 0, item.locations,
                        enabled=item.boolean("enabled", True), tags=set(item.sequence("tags")),
-                       exceptions=self._exceptions(item),
+                       exceptions=exceptions,
                        skip_if_unknown_filter=item.boolean("skip-if-unknown-filter", False),
                        capture=item.boolean("capture", False), warn_evttypes=item.boolean("warn_evttypes", True),
                        condition_location=item.location("rule condition", "", item.keys["condition"]),

@@ -15,10 +15,10 @@ from reference.host.event_fields import ExtractionPlan, FieldTable
 from reference.filter import And, Check, CompiledFilter, FilterError, Identifier, Not, Or, compile_filter, parse
 from reference.filter.ast import ListValue, Node
 from reference.output import Formatter
-from reference.falco.rules.collector import PRIORITIES, Collector, ExceptionDef, RuleDef
+from reference.falco.rules.collector import (LIST_OPERATORS, PRIORITIES, Collector, ExceptionDef, RuleDef,
+                                             exception_problem)
 from reference.falco.rules.results import Location, Message
 
-LIST_OPERATORS = {"in", "intersects", "pmatch"}
 _BOUNDARY = " \t\n\r(),="
 _UNKNOWN_FILTER_SIGNS = ("nonexistent field", "invalid formatting token", "unknown event type", "unknown filter:")
 
@@ -84,7 +84,10 @@ def resolved_lists(collector: Collector) -> dict[str, list[str]]:
     return lists
 
 
-def _exception_value(value: str, comp: str) -> str:
+def _exception_value(value: str | list, comp: str) -> str:
+    """One field's value: a list becomes `(a, b)`; a scalar under a list operator is put in brackets."""
+    if isinstance(value, list):
+        return "(" + ", ".join(_quote_item(v) for v in value) + ")"
     if comp in LIST_OPERATORS and not value.startswith("("):
         return f"({_quote_item(value)})"
     return _quote_item(value)
@@ -117,30 +120,10 @@ def exception_condition(exception: ExceptionDef, context: tuple[Location, ...]) 
 
 def validate_exception(exception: ExceptionDef, table: FieldTable | None, context: tuple[Location, ...]) -> None:
     """RULES-EXCEPTIONS-SHAPE: fields, comps and values agree; fields exist for the rule's source."""
-    where = context + ((exception.location,) if exception.location else ())
-    operators = {"=", "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "bcontains", "startswith",
-                 "bstartswith", "endswith", "glob", "iglob", "in", "intersects", "pmatch", "regex", "exists"}
-    if exception.fields is None:
-        raise CompileError(Message("LOAD_ERR_VALIDATE", "Rule exception must have fields property with a list of "
-                                                        "fields", where))
-    if isinstance(exception.fields, list):
-        comps = exception.comps if exception.comps is not None else ["="] * len(exception.fields)
-        if not isinstance(comps, list) or len(comps) != len(exception.fields):
-            raise CompileError(Message("LOAD_ERR_VALIDATE", "Fields and comps lists must have equal length", where))
-        fields = exception.fields
-    else:
-        comps = [exception.comps or "in"]
-        if comps[0] not in LIST_OPERATORS:
-            raise CompileError(Message("LOAD_ERR_VALIDATE", f"'{comps[0]}' is not a supported comparison operator",
-                                       where))
-        fields = [exception.fields]
-    for comp in comps:
-        if comp not in operators:
-            raise CompileError(Message("LOAD_ERR_VALIDATE", f"'{comp}' is not a supported comparison operator", where))
-    if table is not None:
-        for name in fields:
-            if table.resolve(re.sub(r"\[.*\]$", "", name)) is None:
-                raise CompileError(Message("LOAD_ERR_VALIDATE", f"'{name}' is not a supported filter field", where))
+    problem = exception_problem(exception, table)
+    if problem:
+        raise CompileError(Message("LOAD_ERR_VALIDATE", problem,
+                                   context + ((exception.location,) if exception.location else ())))
 
 
 class MacroResolver:

@@ -12,10 +12,12 @@ from reference.contract.versions import parse_version, plugin_version_compatible
 from reference.falco.rules.collector import PRIORITIES, Collector
 from reference.falco.rules.compiler import CompiledRule, CompileError, MacroResolver, compile_rule, expand_lists, resolved_lists
 from reference.falco.rules.reader import ItemError, read_items
-from reference.falco.rules.results import FileResult, LoadResults, Location, Message
+from reference.falco.rules.results import SYSCALL_NOT_CHECKED, FileResult, LoadResults, Location, Message
 
 #: The Falco engine version whose rules-file behaviour plugref follows.
 ENGINE_VERSION = "0.63.0"
+#: The source of rules without `source:`; Falco always loads it, plugref does not model it (RULES-UNKNOWN-SOURCE).
+SYSCALL_SOURCE = "syscall"
 
 
 class RulesLoadError(PlugrefError):
@@ -101,7 +103,7 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
     `loaded_plugins` maps plugin names to versions for required_plugin_versions. Raises
     RulesLoadError when any file has an error or a requirement is not met.
     """
-    collector = Collector()
+    collector = Collector(sources)
     results = LoadResults()
     for name, text, read_error in _read_sources(files):
         result = FileResult(name)
@@ -131,8 +133,13 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
         for rule in sorted(collector.rules.values(), key=lambda r: r.index):
             table = sources.get(rule.source)
             if table is None:
-                last.warnings.append(Message("LOAD_UNKNOWN_SOURCE", f"Unknown source {rule.source}, skipping",
-                                             rule.locations))
+                if rule.source == SYSCALL_SOURCE:
+                    # Falco always has the syscall source and compiles these; plugref cannot: it says so.
+                    last.warnings.append(Message("LOAD_UNKNOWN_SOURCE", SYSCALL_NOT_CHECKED, rule.locations))
+                    results.not_checked.append(rule.name)
+                else:
+                    last.warnings.append(Message("LOAD_UNKNOWN_SOURCE", f"Unknown source {rule.source}, skipping",
+                                                 rule.locations))
                 skipped.append(rule.name)
                 continue
             compiled, warnings = compile_rule(rule, table, lists, macros)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: RULES-UNKNOWN-SOURCE: the warning for a rule of the syscall source, which plugref does not model.
+SYSCALL_NOT_CHECKED = "Rule not checked: plugref does not model the syscall source (Falco compiles it), skipping"
+
 ERROR_TEXTS = {
     "LOAD_ERR_FILE_READ": "File read error",
     "LOAD_ERR_YAML_PARSE": "YAML parse error",
@@ -104,6 +107,8 @@ class LoadResults:
     files: list[FileResult] = field(default_factory=list)
     #: Errors of the whole load, after every file (plugin requirements).
     requirement_errors: list[Message] = field(default_factory=list)
+    #: Syscall rules, which plugref does not check (RULES-UNKNOWN-SOURCE): a load with them is not a clean load.
+    not_checked: list[str] = field(default_factory=list)
 
     @property
     def successful(self) -> bool:
@@ -118,13 +123,24 @@ class LoadResults:
     def warnings(self) -> list[Message]:
         return [m for f in self.files for m in f.warnings]
 
+    def not_checked_line(self) -> str | None:
+        if not self.not_checked:
+            return None
+        return (f"Not checked: {len(self.not_checked)} syscall rule(s), since plugref does not model the syscall "
+                f"source: {', '.join(self.not_checked)}")
+
     def verbose(self) -> str:
         blocks = [f.verbose() for f in self.files]
         blocks += [f"Error: {m.message}" for m in self.requirement_errors]
+        if self.not_checked_line():
+            blocks.append(self.not_checked_line())
         return "\n".join(blocks)
 
     def to_json(self) -> dict:
         document = {"falco_load_results": [f.to_json() for f in self.files]}
         if self.requirement_errors:
             document["requirement_errors"] = [m.to_json() for m in self.requirement_errors]
+        if self.not_checked:
+            document["not_checked"] = {"source": "syscall", "reason": "plugref does not model the syscall source",
+                                       "rules": list(self.not_checked)}
         return document
