@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reference.contract.field_types import json_value, value_text
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
 from reference.filter.ast import FieldRef
 from reference.filter.errors import FilterError
@@ -98,6 +99,10 @@ class Formatter:
             raise FormatError(f"{name} does not allow nor require an argument but one is provided: {arg}")
         if resolved.arg_required and not arg:
             raise FormatError(f"{name} requires an argument but none provided")
+        argument_error = getattr(resolved.info, "argument_error", None)  # 3.x fields (V3-FIELD-ARGS)
+        error = argument_error(arg) if argument_error is not None else None
+        if error:
+            raise FormatError(error)
         self.plan.add(resolved, arg or "")
         return Token(FieldRef(name, arg), resolved, width), i
 
@@ -118,7 +123,7 @@ class Formatter:
                 text = NOT_AVAILABLE
             else:
                 display = part.resolved.builtin.display if part.resolved.builtin else None
-                text = display(value) if display else str(value)
+                text = display(value) if display else value_text(value)
             if part.width is not None:
                 text = text[:part.width].ljust(part.width)
             out.append(text)
@@ -135,5 +140,5 @@ class Formatter:
                 value = context.value(token.resolved, token.ref.arg or "")
             if value is None and not self.keep_missing:
                 return None
-            values[token.key] = value
+            values[token.key] = json_value(value)
         return values

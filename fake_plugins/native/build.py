@@ -97,3 +97,13 @@ def native_copy(definition: dict, directory: str | Path, *, name: str | None = N
     # nested JSON out verbatim, so both give the same text.
     Path(f"{target}.json").write_text(json.dumps(definition))
     return target.resolve()
+
+
+V3_SOURCE = Path(__file__).with_name("v3_plugin.c")
+
+
+def build_v3_plugin(defines: dict[str, str | None] | None = None, cache_dir: str | Path | None = None) -> Path:
+    """The native 3.x fake plugin (fake_plugins/native/v3_plugin.c) built with `defines`, e.g.
+    {"EXTRACT_ONLY": None} or {"API": '"3.13.0"'}; cached per source and flags."""
+    flags = [f"-D{k}" if v is None else f"-D{k}={v}" for k, v in sorted((defines or {}).items())]
+    return compile_cached(V3_SOURCE, [*CFLAGS, *flags], cache_dir=cache_dir)

@@ -25,3 +25,27 @@ class AnyFieldType(enum.IntEnum):
 ANY_FIELD_TYPE_NAMES = {"uint64": AnyFieldType.UINT64, "string": AnyFieldType.STRING,
                         "reltime": AnyFieldType.RELTIME, "abstime": AnyFieldType.ABSTIME,
                         "bool": AnyFieldType.BOOL, "ipaddr": AnyFieldType.IPADDR, "ipnet": AnyFieldType.IPNET}
+
+
+#: The types whose values are integers: filters compare them as numbers.
+INTEGER_FIELD_TYPES = frozenset({AnyFieldType.UINT64, AnyFieldType.RELTIME, AnyFieldType.ABSTIME})
+
+
+def value_text(value) -> str:
+    """How an extracted value prints (clause V3-OUTPUT-TYPES): booleans `true`/`false`, addresses
+    and networks in their usual notation, a list field as `(v1,v2,...)`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return "(" + ",".join(value_text(v) for v in value) + ")"
+    return str(value)
+
+
+def json_value(value):
+    """An extracted value in JSON output: booleans and numbers as themselves, addresses as strings,
+    a list field as an array."""
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    return str(value)

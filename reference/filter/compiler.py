@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from reference.contract.v0_3 import FieldType
+from reference.contract.field_types import INTEGER_FIELD_TYPES, value_text
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
 from reference.filter.ast import And, Check, Identifier, ListValue, Node, Not, Or
 from reference.filter.errors import FilterError
@@ -167,12 +168,18 @@ class _Compiler:
                               check.position, "FILTER-COMPILE")
         if resolved.arg_required and not arg:
             raise FilterError(f"{name} requires an argument but none provided", check.position, "FILTER-COMPILE")
+        argument_error = getattr(resolved.info, "argument_error", None)  # 3.x fields (V3-FIELD-ARGS)
+        error = argument_error(arg) if argument_error is not None else None
+        if error:
+            raise FilterError(error, check.position, "V3-FIELD-ARGS")
         return resolved, arg or ""
 
     def check(self, check: Check) -> Predicate:
         resolved, arg = self.resolve(check)
         op = check.op
-        numeric = resolved.type == FieldType.UINT64
+        numeric = resolved.type in INTEGER_FIELD_TYPES
+        # Until the typed comparisons of the 3.x types exist, they compare by their printed text.
+        as_text = resolved.type not in (FieldType.UINT64, FieldType.STRING) and not numeric
         allowed = NUMERIC_OPERATORS if numeric else STRING_OPERATORS
         if op not in allowed:
             kind = "numeric" if numeric else "string"
@@ -190,7 +197,10 @@ class _Compiler:
 
         def predicate(context: EventContext) -> bool:
             value = context.value(resolved, arg)
-            return value is not None and test(value)
+            if value is None:
+                return False
+            items = value if isinstance(value, tuple) else (value,)  # a list field: any of its values
+            return any(test(value_text(item) if as_text else item) for item in items)
 
         return predicate
 
