@@ -168,7 +168,7 @@ SWITCHES = {
     "NATIVE-EMPTY-ARG": ("reference/host/native.py", "slot.arg = arg_bytes  #", "slot.arg = arg_bytes or None  #"),
     "NATIVE-BAD-INPUT": ("reference/host/native.py", "        if count > MAX_BATCH_EVENTS:\n",
                          "        if False:\n"),
-    "NATIVE-API-DISPATCH": ("reference/host/native.py", "    if major in (1, 2, 3):\n", "    if False:\n"),
+    "NATIVE-API-DISPATCH": ("reference/host/native.py", "    if major == 3:\n", "    if False:\n"),
     "NATIVE-MEMORY-COPY": ("reference/host/native.py", "events.append(Event(string_at(raw.data, length) if length else b\"\", raw.ts))",
                            "events.append(Event(ctypes.cast(raw.data, ctypes.POINTER(ctypes.c_char * max(length, 1))).contents, raw.ts))"),
 }

@@ -107,3 +107,14 @@ class ExtractOnly(Fields):
 
 
 PLUGIN = V3Demo
+
+
+class SourceOnly(Plugin):
+    """The events of V3Demo, without its fields: a source for the extraction-only twins."""
+
+    name = "v3demo"
+    id = V3Demo.id
+    event_source = "v3demo"
+    version = "1.2.3"
+    open = V3Demo.open
+    event_to_string = V3Demo.event_to_string

@@ -13,7 +13,7 @@
  *   EVENT_ID_ZERO    events carry plugin ID 0 (the host fills it in)
  *   WRONG_ID         events carry another plugin's ID
  *   WRONG_TYPE       events have type 323
- *   BAD_LEN          the header len disagrees with the parameters
+ *   BAD_LEN          the payload length runs past the event's len
  *   LYING_RES_LEN    v3demo.n answers res_len 2^40
  *   SCALAR_AS_LIST   v3demo.n answers res_len 2 on a non-list field
  *   BAD_IP_LEN       v3demo.addr answers a 5-byte buffer
@@ -111,7 +111,7 @@ EXPORT void plugin_destroy(void *s) { free(s); }
 EXPORT const char *plugin_get_last_error(void *s) { return ((state_t *)s)->last_error; }
 #endif
 
-static const char *FIELDS =
+__attribute__((unused)) static const char *FIELDS =
     "[{\"type\":\"uint64\",\"name\":\"v3demo.n\",\"desc\":\"the event counter\"},"
     "{\"type\":\"string\",\"name\":\"v3demo.text\",\"desc\":\"the counter in words\"},"
     "{\"type\":\"bool\",\"name\":\"v3demo.even\",\"desc\":\"is the counter even\"},"
@@ -159,7 +159,7 @@ EXPORT void *plugin_open(void *s, const char *params, int32_t *rc) {
 EXPORT void plugin_close(void *s, void *inst) { (void)s; free(inst); }
 #endif
 
-static void encode(uint8_t *buf, uint32_t n) {
+__attribute__((unused)) static void encode(uint8_t *buf, uint32_t n) {
     char payload[16];
     uint32_t datalen = (uint32_t)snprintf(payload, sizeof(payload), "n=%u", n);
     event_t *hdr = (event_t *)buf;
@@ -172,10 +172,10 @@ static void encode(uint8_t *buf, uint32_t n) {
 #endif
     hdr->ts = (uint64_t)n * 1000000000u + n;
     hdr->tid = UINT64_MAX;
-    hdr->len = PAYLOAD_OFFSET + datalen;
 #ifdef BAD_LEN
-    hdr->len = PAYLOAD_OFFSET + datalen + 3;
+    params[1] = datalen + 40;
 #endif
+    hdr->len = PAYLOAD_OFFSET + datalen;
     hdr->type = 322;
 #ifdef WRONG_TYPE
     hdr->type = 323;
@@ -217,7 +217,7 @@ EXPORT const char *plugin_event_to_string(void *s, const event_input_t *in) {
 #endif
 #endif /* EXTRACT_ONLY */
 
-static const char *WORDS[] = {"zero", "one", "two", "three", "four", "five"};
+__attribute__((unused)) static const char *WORDS[] = {"zero", "one", "two", "three", "four", "five"};
 
 #ifndef OMIT_extract_fields
 EXPORT int32_t plugin_extract_fields(void *s, const event_input_t *in, const extract_input_t *req) {

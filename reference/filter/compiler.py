@@ -136,6 +136,16 @@ class CompiledFilter:
         return self.predicate(context)
 
 
+def _each_item(test: Callable, as_text: bool) -> Callable:
+    """A test of a 3.x value: a list field passes when any of its values does; the types without
+    typed comparisons yet are compared by their printed text."""
+    def each(value) -> bool:
+        items = value if isinstance(value, tuple) else (value,)
+        return any(test(value_text(item) if as_text else item) for item in items)
+
+    return each
+
+
 class _Compiler:
     def __init__(self, table: FieldTable, plan: ExtractionPlan,
                  lists: dict[str, tuple[str, ...]] | None = None):
@@ -195,12 +205,12 @@ class _Compiler:
         else:
             test = _string_test(op, rhs, check.position)
 
+        if as_text or getattr(resolved.info, "is_list", False):
+            test = _each_item(test, as_text)
+
         def predicate(context: EventContext) -> bool:
             value = context.value(resolved, arg)
-            if value is None:
-                return False
-            items = value if isinstance(value, tuple) else (value,)  # a list field: any of its values
-            return any(test(value_text(item) if as_text else item) for item in items)
+            return value is not None and test(value)
 
         return predicate
 

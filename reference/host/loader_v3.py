@@ -46,15 +46,15 @@ SYSCALL_SOURCE = "syscall"
 
 
 def speaks_v3(library: Any) -> bool:
-    """V3-CONTRACT-DISPATCH: is `library` for the 3.x loader? Yes if it speaks the 3.x calls, or if
-    the API version it requires has a major other than 0 (only the 3.x loader has the messages
-    that refuse those)."""
+    """V3-CONTRACT-DISPATCH: is `library` for the 3.x loader? Yes if it speaks the 3.x calls (any
+    version it asks for is then judged by the 3.12 rules), or if it asks for API major 3. A 0.3.0
+    library asking for another major stays with the 0.3.0 loader and its message."""
     if getattr(library, "contract", "0") == CONTRACT:
         return True
     if "plugin_get_required_api_version" not in library.symbols:
         return False
     parsed = parse_version(library.get_required_api_version())
-    return parsed is not None and parsed.major != 0
+    return parsed is not None and parsed.major == 3
 
 
 def version_incompatibility(required: semver.Version, framework: semver.Version = _FRAMEWORK) -> str | None:
