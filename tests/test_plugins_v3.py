@@ -436,15 +436,18 @@ load_plugins: [counter, v3demo]
 
 @pytest.mark.clause("V3-MIXED-CONTRACTS", "V3-EVENT-FORMAT")
 def test_captures_of_either_contract_read_with_a_plugin_of_the_other(tmp_path):
-    """A capture holds plugin events, not a contract: 3.x events written, read with the 3.x and the
-    0.3.0 reader alike, by plugin ID."""
-    spec = native()
-    out = tmp_path / "v3.scap"
-    inspector = Inspector()
-    list(inspector.run(Inspection(plugins=[spec], input=spec, write=str(out))))
-    events = list(read_capture(out))
-    assert [(e.plugin_id, e.data) for e in events] == [(2**30 + 314, f"n={n}".encode()) for n in range(1, 6)]
-    # read back with the Python 3.x twin (same ID and source): same values
-    lines = list(Inspector().run(Inspection(plugins=["fake_plugins.v3_demo"], read=str(out),
-                                            format="%evt.num %v3demo.digits")))
-    assert lines[:2] == ["1 (1,10,100)", "2 (2,20,200)"]
+    """A capture holds plugin events (0x221 blocks) by plugin ID, not a contract."""
+    old, new, c = "fake_plugins.v3_demo_v03", "fake_plugins.v3_demo", native()
+    for writer, reader in ((old, new), (c, old), (new, c)):
+        out = tmp_path / f"{writer.replace('/', '_')}.scap"
+        list(Inspector().run(Inspection(plugins=[writer], input=writer, write=str(out))))
+        events = list(read_capture(out))
+        assert [(e.plugin_id, e.data) for e in events] == [(2**30 + 314, f"n={n}".encode()) for n in range(1, 6)]
+        lines = list(Inspector().run(Inspection(plugins=[reader], read=str(out),
+                                                format="%evt.num %evt.rawtime %v3demo.n %v3demo.text")))
+        assert lines == [f"{n} {n * 10**9 + n} {n} {w}" for n, w in
+                         ((1, "one"), (2, "two"), (3, "three"), (4, "four"), (5, "five"))], (writer, reader)
+    out = tmp_path / "c.scap"
+    list(Inspector().run(Inspection(plugins=[c], input=c, write=str(out))))
+    assert list(Inspector().run(Inspection(plugins=[new], read=str(out), format="%v3demo.digits %v3demo.addr")))[:1] \
+        == ["(1,10,100) 10.0.0.1"]
