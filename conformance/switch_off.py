@@ -195,6 +195,7 @@ SWITCHES = {
     "V3-SDK-CAPABILITIES": ("reference/sdk_v3.py", '        if cls.defines("open"):\n', "        if False:\n"),
     "CHECK-V3": ("reference/tools/plugin_check/child.py", '    if getattr(info, "contract", "0") == "3":  # the event',
                  '    if False:  # the event'),
+    "SUITE-CONTRACTS": ("conformance/runner.py", 'if _contract(case["api_version"]) not in', 'if False and _contract(case["api_version"]) not in'),
     "V3-MIXED-CONTRACTS": ("reference/host/loader.py", '    if getattr(info, "contract", "0") == "3":\n        from',
                            '    if False:\n        from'),
 }
