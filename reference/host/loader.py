@@ -114,8 +114,8 @@ def _read_init_schema(library: PluginLibrary, name: str, where: str) -> dict | N
 def read_info(library: PluginLibrary) -> PluginInfo:
     """Steps 2 to 7 of the 0.3.0 loader: everything but init. Raises LoadError.
 
-    A library of the 3.x contract, or one asking for an API major other than 0, is read by the 3.x
-    loader instead (clause V3-CONTRACT-DISPATCH).
+    A library of the 3.x contract (the native bridge chose it by the API major; or a `sdk_v3`
+    plugin) is read by the 3.x loader instead (clause V3-CONTRACT-DISPATCH).
     """
     from reference.host import loader_v3  # it builds on this module
 

@@ -46,15 +46,11 @@ SYSCALL_SOURCE = "syscall"
 
 
 def speaks_v3(library: Any) -> bool:
-    """V3-CONTRACT-DISPATCH: is `library` for the 3.x loader? Yes if it speaks the 3.x calls (any
-    version it asks for is then judged by the 3.12 rules), or if it asks for API major 3. A 0.3.0
-    library asking for another major stays with the 0.3.0 loader and its message."""
-    if getattr(library, "contract", "0") == CONTRACT:
-        return True
-    if "plugin_get_required_api_version" not in library.symbols:
-        return False
-    parsed = parse_version(library.get_required_api_version())
-    return parsed is not None and parsed.major == 3
+    """V3-CONTRACT-DISPATCH: is `library` for the 3.x loader? Yes when it speaks the 3.x calls: the
+    native bridge chose the 3.x bridge by the API major the .so requires, or the Python plugin is
+    written with `reference.sdk_v3`. Whatever version it then asks for is judged by the 3.12
+    rules; a 0.3.0 library is judged by the 0.3.0 loader, whatever it asks for."""
+    return getattr(library, "contract", "0") == CONTRACT
 
 
 def version_incompatibility(required: semver.Version, framework: semver.Version = _FRAMEWORK) -> str | None:
@@ -178,10 +174,6 @@ def read_info_v3(library: Any) -> PluginInfoV3:
     if why is not None:
         raise LoadError(where, f"plugin required API version '{required}' not compatible with the framework's API "
                                f"version '{FRAMEWORK_API_VERSION}': {why}", "V3-CONTRACT-DISPATCH")
-    if getattr(library, "contract", "0") != CONTRACT:
-        raise LoadError(where, f"plugin requires API version {required} but the library speaks the "
-                               f"{getattr(library, 'contract', '0')}.x calls (a 0.3.0 SDK plugin cannot ask for 3.x)",
-                        "V3-CONTRACT-DISPATCH")
     for symbol in REQUIRED_SYMBOLS:
         if symbol not in library.symbols:
             raise LoadError(where, f"required symbol not implemented: '{symbol.removeprefix('plugin_')}'",
