@@ -451,3 +451,18 @@ def test_captures_of_either_contract_read_with_a_plugin_of_the_other(tmp_path):
     list(Inspector().run(Inspection(plugins=[c], input=c, write=str(out))))
     assert list(Inspector().run(Inspection(plugins=[new], read=str(out), format="%v3demo.digits %v3demo.addr")))[:1] \
         == ["(1,10,100) 10.0.0.1"]
+
+
+@pytest.mark.clause("V3-CAPABILITIES")
+def test_inspect_says_what_plugref_does_not_drive(capsys):
+    from reference.tools.cli import main
+
+    spec = native(PARSING=None)
+    assert main(["inspect", "-H", spec, "-I", spec, "-n", "1", "-p", "%evt.num"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "1\n"
+    assert "note: plugin v3demo: parsing not yet supported by plugref: the plugin loads, but those functions are " \
+           "never called" in out.err
+    assert main(["inspect", "-H", spec, "--list-plugins"]) == 0
+    assert "Capabilities: sourcing, extraction, parsing (not yet supported by plugref: parsing)\n" in \
+        capsys.readouterr().out

@@ -220,9 +220,11 @@ def read_info_v3(library: Any) -> PluginInfoV3:
     )
 
 
-def unsupported_warning(info: PluginInfoV3) -> str | None:
-    """The line that reports what plugref will not drive in this plugin (V3-CAPABILITIES)."""
-    if not info.unsupported:
+def unsupported_warning(info: PluginInfo | Any) -> str | None:
+    """The line that reports what plugref will not drive in this plugin (V3-CAPABILITIES); None for
+    a 0.3.0 plugin or one without such features. Takes a PluginInfo or a loaded plugin."""
+    info = getattr(info, "info", info)
+    if not getattr(info, "unsupported", ()):
         return None
     return (f"plugin {info.name}: {', '.join(info.unsupported)} not yet supported by plugref: "
             f"the plugin loads, but those functions are never called")
