@@ -94,6 +94,11 @@ EXPORT const char *plugin_get_contact(void) { return "plugref"; }
 EXPORT void *plugin_init(const init_input_t *in, int32_t *rc) {
     state_t *s = calloc(1, sizeof(state_t));
     if (s == NULL) { *rc = 1; return NULL; }
+    if (in->owner == NULL || in->get_owner_last_error == NULL) {
+        snprintf(s->last_error, sizeof(s->last_error), "the init input has no owner");
+        *rc = 1;
+        return s;
+    }
     if (in->config != NULL && strcmp(in->config, "fail") == 0) {
         snprintf(s->last_error, sizeof(s->last_error), "init refused the config 'fail'");
         *rc = 1;
@@ -224,6 +229,10 @@ EXPORT int32_t plugin_extract_fields(void *s, const event_input_t *in, const ext
     state_t *st = s;
     const uint8_t *raw = (const uint8_t *)in->evt;
     const event_t *hdr = in->evt;
+    if (req->owner == NULL || req->get_owner_last_error == NULL) {
+        snprintf(st->last_error, 256, "the extract input has no owner");
+        return 1;
+    }
     if (hdr->type != 322 || hdr->len < PAYLOAD_OFFSET) {
         snprintf(st->last_error, 256, "not a plugin event");
         return 1;

@@ -97,6 +97,7 @@ class NativeLibraryV3(NativeLibrary):
         self._get_owner_last_error = GET_OWNER_LAST_ERROR_FN(self._owner_last_error)
         self._log = LOG_FN(self._log_message)
         self._owner_tags: list[ctypes.c_int] = []
+        self._state_owners: dict[int, int] = {}
 
     def __repr__(self) -> str:
         return f"NativeLibraryV3({self.location!r})"
@@ -135,7 +136,13 @@ class NativeLibraryV3(NativeLibrary):
         handle = self._owner_handle(owner)
         init_input = CInitInput(config.encode("utf-8"), handle, self._get_owner_last_error, None, self._log)
         state = self._call("plugin_init", ctypes.byref(init_input), ctypes.byref(rc))
+        if state:
+            self._state_owners[state] = handle  # the extract input carries the same owner
         return (state or None), rc.value
+
+    def destroy(self, state: Any) -> None:
+        self._state_owners.pop(state, None)
+        super().destroy(state)
 
     def next_batch(self, state: Any, instance: Any) -> tuple[int, list[bytes]]:
         nevts = ctypes.c_uint32(0)
@@ -192,7 +199,9 @@ class NativeLibraryV3(NativeLibrary):
         key = request.arg_key.encode("utf-8") if request.arg_key is not None else None
         c_field = CExtractField(None, 0, request.field_id, name, key, request.arg_index, int(request.arg_present),
                                 int(request.ftype), int(request.flist))
-        extract_input = CFieldExtractInput(None, self._get_owner_last_error, 1, ctypes.pointer(c_field))
+        # value_offsets stays NULL: plugref asks for no offsets (3.11 makes them optional).
+        extract_input = CFieldExtractInput(self._state_owners.get(state), self._get_owner_last_error, 1,
+                                           ctypes.pointer(c_field))
         rc = self._call("plugin_extract_fields", self._handle(state), ctypes.byref(c_input),
                         ctypes.byref(extract_input))
         del keep
