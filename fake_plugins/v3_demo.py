@@ -82,6 +82,14 @@ class Fields(Plugin):
         n = counter(event)
         return n if n % 2 else None
 
+    @field("v3demo.source", "string", "the evtsrc of the input")
+    def source(self, event, arg):
+        return event.source
+
+    @field("v3demo.pluginid", "uint64", "the plugin ID in the event")
+    def pluginid(self, event, arg):
+        return event.plugin_id
+
 
 class V3Demo(Fields):
     name = "v3demo"

@@ -370,6 +370,10 @@ def test_the_c_plugin_and_its_python_twin_print_the_same_lines():
     native_lines = inspect_lines(source, c_x, input=source, fmt=EVERY_FIELD)
     assert native_lines == inspect_lines(source, py_x, input=source, fmt=EVERY_FIELD)
     assert native_lines[0].startswith("1 1 one false 1000 1000000001 10.0.0.1 ")
+    # an extractor sees the event as the source plugin made it: its ID, its source name
+    for extractor in (c_x, py_x):
+        assert inspect_lines(source, extractor, input=source, fmt="%v3demo.source %v3demo.pluginid")[0] == \
+            f"v3demo {2**30 + 314}"
 
 
 @pytest.mark.clause("V3-SDK-CAPABILITIES")

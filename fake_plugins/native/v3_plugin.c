@@ -130,7 +130,9 @@ __attribute__((unused)) static const char *FIELDS =
     "{\"type\":\"string\",\"name\":\"v3demo.word\",\"desc\":\"one word, by index\",\"arg\":{\"isIndex\":true}},"
     "{\"type\":\"string\",\"name\":\"v3demo.tag\",\"desc\":\"key=n\",\"arg\":{\"isKey\":true,\"isRequired\":true},"
     "\"addOutput\":true},"
-    "{\"type\":\"uint64\",\"name\":\"v3demo.odd\",\"desc\":\"n on odd events only\",\"properties\":[\"info\"]}]";
+    "{\"type\":\"uint64\",\"name\":\"v3demo.odd\",\"desc\":\"n on odd events only\",\"properties\":[\"info\"]},"
+    "{\"type\":\"string\",\"name\":\"v3demo.source\",\"desc\":\"the evtsrc of the input\"},"
+    "{\"type\":\"uint64\",\"name\":\"v3demo.pluginid\",\"desc\":\"the plugin ID in the event\"}]";
 
 #ifndef OMIT_get_fields
 EXPORT const char *plugin_get_fields(void) { return FIELDS; }
@@ -311,6 +313,12 @@ EXPORT int32_t plugin_extract_fields(void *s, const event_input_t *in, const ext
             break;
         case 12: /* v3demo.odd */
             if (n % 2 == 1) { st->u64[0] = n; f->res = st->u64; f->res_len = 1; }
+            break;
+        case 13: /* v3demo.source */
+            if (in->evtsrc != NULL) { st->strings[0] = in->evtsrc; f->res = st->strings; f->res_len = 1; }
+            break;
+        case 14: /* v3demo.pluginid */
+            memcpy(&st->u64[0], raw + HEADER + 8, 4); st->u64[0] &= 0xffffffffu; f->res = st->u64; f->res_len = 1;
             break;
         default:
             snprintf(st->last_error, 256, "no field with id %u", f->field_id);

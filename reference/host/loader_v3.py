@@ -332,10 +332,12 @@ class LoadedPluginV3(LoadedPlugin):
 
     def event_input(self, event: Event) -> EventInput:
         """The ss_plugin_event_input of an event the framework holds (attributed or the plugin's own)."""
+        # An event the engine attributed (engine.AttributedEvent) names its plugin and source; a bare
+        # one is the plugin's own (event_to_string).
         plugin_id = getattr(event, "plugin_id", None)
-        plugin_id = self.info.id or 0 if plugin_id is None else plugin_id
+        plugin_id = (self.info.id or 0) if plugin_id is None else plugin_id
         source = getattr(event, "source", None)
-        source = self.info.event_source or "" if source is None else source
+        source = (self.info.event_source or "") if source is None else source
         return EventInput(encode_plugin_event(plugin_id, event.data, event.ts, TID_NONE), event.evtnum, source)
 
     def event_to_string(self, data: bytes) -> str | None:
