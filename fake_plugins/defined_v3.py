@@ -52,7 +52,10 @@ class DefinedLibraryV3:
         if request.ftype not in (FieldType.UINT64, FieldType.STRING):
             state.last_error = "the definition plugin extracts uint64 and string fields only"
             return ReturnCode.FAILURE
-        arg = request.arg_key if request.arg_key is not None else (str(request.arg_index) if request.arg_present else "")
+        if request.arg_key is not None:
+            arg = request.arg_key
+        else:
+            arg = str(request.arg_index) if request.arg_present else ""
         old = ExtractRequest(request.field_id, request.field, arg, FieldType(request.ftype))
         rc = self._inner.extract_fields(state, self._payload(event), [old])
         request.values = [old.value] if rc == ReturnCode.SUCCESS and old.field_present else []

@@ -106,12 +106,16 @@ def test_fields_json_of_3x_accepts_every_type_and_the_new_keys():
 @pytest.mark.parametrize("entries, message", [
     ([], "plugins with extraction capability must export at least one field"),
     ([{"type": "float", "name": "p.f", "desc": "d"}], "invalid field type float"),
-    ([{"type": "bool", "name": "p.f", "desc": "d", "isList": 1}], "field p.f isList property is not boolean "),
-    ([{"type": "bool", "name": "p.f", "desc": "d", "addOutput": "yes"}], "field p.f addOutput property is not boolean "),
-    ([{"type": "bool", "name": "p.f", "desc": "d", "arg": {"isIndex": "y"}}], "field p.f isIndex property is not boolean"),
+    ([{"type": "bool", "name": "p.f", "desc": "d", "isList": 1}],
+     "field p.f isList property is not boolean "),
+    ([{"type": "bool", "name": "p.f", "desc": "d", "addOutput": "yes"}],
+     "field p.f addOutput property is not boolean "),
+    ([{"type": "bool", "name": "p.f", "desc": "d", "arg": {"isIndex": "y"}}],
+     "field p.f isIndex property is not boolean"),
     ([{"type": "bool", "name": "p.f", "desc": "d", "arg": {"isRequired": True}}],
      "field p.f arg has isRequired true, but none of isKey nor isIndex is true"),
-    ([{"type": "bool", "name": "p.f", "desc": "d", "properties": "info"}], "field p.f properties property is not array "),
+    ([{"type": "bool", "name": "p.f", "desc": "d", "properties": "info"}],
+     "field p.f properties property is not array "),
     ([{"type": "uint64", "name": "p.f"}], "field JSON entry has no desc"),
 ])
 def test_fields_json_of_3x_refuses_with_the_loader_messages(entries, message):
@@ -139,7 +143,8 @@ def test_an_index_argument_in_canonical_digits_is_passed_as_arg_index(index):
 @pytest.mark.clause("V3-FIELD-ARGS")
 def test_index_and_key_argument_rules_and_messages():
     index = _info(is_index=True)
-    with pytest.raises(FieldArgumentError, match=r"^filter p.f\[01\] p.f has an invalid index argument starting with 0: 01$"):
+    with pytest.raises(FieldArgumentError,
+                       match=r"^filter p.f\[01\] p.f has an invalid index argument starting with 0: 01$"):
         parse_argument(index, "01")
     with pytest.raises(FieldArgumentError, match="not composed only by digits: 1a"):
         parse_argument(index, "1a")

@@ -272,7 +272,8 @@ def test_events_are_checked_and_attributed_by_the_host():
         stream(native(WRONG_ID=None))
     with pytest.raises(PluginCallError, match="malformed plugin event produced by plugin: 'v3demo'"):
         stream(native(WRONG_TYPE=None))
-    with pytest.raises(PluginCallError, match="malformed plugin event produced by plugin: 'v3demo' \\(param 1 len 43 exceeds event len 41"):
+    with pytest.raises(PluginCallError,
+                       match="malformed plugin event produced by plugin: 'v3demo' \\(param 1 len 43 exceeds event len 41"):
         stream(native(BAD_LEN=None))
 
 

@@ -1,9 +1,10 @@
 """The ctypes bridge: a native plugin `.so` seen as a `reference.contract.v0_3.PluginLibrary`.
 
 `open_native(path)` loads the library, reads the API version it requires and picks the bridge
-for that contract: 0.x here (`NativeLibrary`), 3.x in `reference.host.native_v3`. The bridge copies everything a plugin hands out at once, because plugin memory
-is valid only until the plugin's next call, and it turns NULLs, invalid UTF-8 and absurd batches
-into plugref errors rather than crashes.
+for that contract: 0.x here (`NativeLibrary`), 3.x in `reference.host.native_v3`. The bridge
+copies everything a plugin hands out at once, because plugin memory is valid only until the
+plugin's next call, and it turns NULLs, invalid UTF-8 and absurd batches into plugref errors
+rather than crashes.
 """
 from __future__ import annotations
 

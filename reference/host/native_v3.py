@@ -242,5 +242,6 @@ class NativeLibraryV3(NativeLibrary):
                                       f"{'NULL' if not buffer.ptr else 'an address'}; an {ftype.name.lower()} is "
                                       f"4 (IPv4) or 16 (IPv6) bytes")
             packed = ctypes.string_at(buffer.ptr, buffer.len)
-            values.append(ipaddress.ip_address(packed) if ftype == AnyFieldType.IPADDR else ipaddress.ip_network(packed))
+            values.append(ipaddress.ip_address(packed) if ftype == AnyFieldType.IPADDR
+                          else ipaddress.ip_network(packed))
         return values

@@ -171,7 +171,8 @@ class Inspector:
                     f"Version: {info.version}",
                     f"Init Config Schema: {json.dumps(info.init_schema) if info.init_schema else ''}"]
             if getattr(info, "contract", "0") == "3":  # capabilities, and what plugref does not drive (V3-CAPABILITIES)
-                unsupported = f" (not yet supported by plugref: {', '.join(info.unsupported)})" if info.unsupported else ""
+                unsupported = (f" (not yet supported by plugref: {', '.join(info.unsupported)})"
+                               if info.unsupported else "")
                 out.append(f"Capabilities: {', '.join(info.capability_names())}{unsupported}")
             if info.is_source:
                 params = ", ".join(entry["value"] for entry in plugin.list_open_params())
