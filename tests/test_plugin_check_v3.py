@@ -1,4 +1,7 @@
-"""`plugref check` on 3.x plugins (CHECK-V3): the native 3.x fake and its variants, and the Python twins."""
+"""`plugref check` on 3.x plugins (CHECK-V3): the native 3.x fake and its variants, and the Python twins.
+
+Each run starts child processes: one variant per check family here; the other misbehaviours are
+met by the host in tests/test_plugins_v3.py."""
 from __future__ import annotations
 
 import shutil
@@ -38,9 +41,7 @@ def test_a_well_behaved_3x_plugin_passes_every_check():
 @pytest.mark.parametrize("variant, check_name, text", [
     ("WRONG_ID", "next-batch", "unexpected plugin ID in plugin event: plugin='v3demo', expected_id=1073742138, "
                                "actual_id=7"),
-    ("WRONG_TYPE", "next-batch", "malformed plugin event produced by plugin: 'v3demo'"),
     ("LYING_RES_LEN", "extract", "v3demo.n: plugin"),
-    ("BAD_IP_LEN", "extract", "value 0 is a 5-byte buffer"),
 ])
 def test_a_misbehaving_3x_plugin_fails_the_check_that_meets_it(variant, check_name, text):
     code, lines = check(str(build_v3_plugin({variant: None})))
