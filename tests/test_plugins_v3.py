@@ -471,3 +471,46 @@ def test_inspect_says_what_plugref_does_not_drive(capsys):
     assert main(["inspect", "-H", spec, "--list-plugins"]) == 0
     assert "Capabilities: sourcing, extraction, parsing (not yet supported by plugref: parsing)\n" in \
         capsys.readouterr().out
+
+
+@pytest.mark.clause("V3-REQUIRED-SYMBOLS")
+def test_a_bad_plugin_version_has_the_3x_message():
+    class Unversioned(V3Demo):
+        version = "1.2"
+
+    with pytest.raises(LoadError) as error:
+        PluginRegistry().load(PythonLibraryV3(Unversioned))
+    assert error.value.reason == "plugin provided an invalid version string: '1.2'"
+
+
+@pytest.mark.clause("V3-INIT-INPUT")
+def test_the_init_schema_applies_to_3x_plugins_as_to_0_3_0_ones():
+    seen = []
+
+    class Configured(V3Demo):
+        init_schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "additionalProperties": False}
+
+        def init(self, config):
+            seen.append(config)
+
+    PluginRegistry().load(PythonLibraryV3(Configured), "")
+    assert seen == ["{}"]  # an empty config is "{}" when there is a schema
+    with pytest.raises(LoadError, match=r"error in plugin v3demo init config: In /n, 'x' is not of type 'integer'"):
+        PluginRegistry().load(PythonLibraryV3(Configured), '{"n": "x"}')
+
+
+@pytest.mark.clause("V3-OUTPUT-TYPES")
+def test_plugininfo_without_event_to_string_falls_back_as_libs_head_does():
+    spec = "fake_plugins.v3_source"
+    from fake_plugins.v3_demo import SourceOnly
+
+    class Silent(SourceOnly):
+        event_to_string = None
+
+    registry = PluginRegistry()
+    plugin = registry.load(PythonLibraryV3(Silent))
+    assert "plugin_event_to_string" not in plugin.library.symbols
+    assert plugin.event_to_string(b"n=1") == "datalen=3 data=n=1"
+    assert plugin.event_to_string(b"x" * 60) == "datalen=60 data=" + "x" * 50 + "[...]"
+    assert plugin.event_to_string(b"\x00\x01") == "<binary>"
+    assert inspect_lines(spec, input=spec, fmt="%evt.plugininfo")[0] == "payload n=1"
