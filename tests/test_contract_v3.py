@@ -161,3 +161,53 @@ def test_index_and_key_argument_rules_and_messages():
         parse_argument(_info(), "x")
     with pytest.raises(FieldArgumentError, match=r"^filter 'p.f': p.f requires an argument but none provided$"):
         parse_argument(_info(is_key=True, arg_required=True), None)
+
+
+@pytest.mark.clause("V3-EVENT-FORMAT")
+@given(st.binary(max_size=120))
+def test_any_bytes_decode_or_are_refused_by_name(raw):
+    try:
+        event = v3.ScapEvent.decode(raw)
+    except v3.EventFormatError as exc:
+        assert str(exc)
+    else:
+        assert struct.unpack_from("<I", raw, 16)[0] == len(raw) >= 26
+        assert 26 + 4 * len(event.params) + sum(map(len, event.params)) <= len(raw)
+
+
+_FLAG_VALUES = st.one_of(st.booleans(), st.sampled_from([0, 1, "true", None]))
+_TYPES = st.sampled_from(["uint64", "string", "reltime", "abstime", "bool", "ipaddr", "ipnet", "float", "int64", ""])
+
+
+@st.composite
+def field_entries(draw):
+    entry = {"type": draw(_TYPES), "name": "p.f", "desc": "d"}
+    for key in ("isList", "addOutput"):
+        if draw(st.booleans()):
+            entry[key] = draw(_FLAG_VALUES)
+    if draw(st.booleans()):
+        entry["arg"] = {k: draw(_FLAG_VALUES) for k in ("isRequired", "isIndex", "isKey") if draw(st.booleans())}
+    return entry
+
+
+def accepted_by_the_rules(entry) -> bool:
+    """V3-FIELDS-JSON said another way: a known 3.x type, every flag a bool, isRequired only with an arg kind."""
+    flags = [entry.get(k, False) for k in ("isList", "addOutput")]
+    arg = entry.get("arg", {})
+    arg_flags = [arg.get(k, False) for k in ("isRequired", "isIndex", "isKey")]
+    if entry["type"] not in ("uint64", "string", "reltime", "abstime", "bool", "ipaddr", "ipnet"):
+        return False
+    if not all(type(f) is bool for f in flags + arg_flags):
+        return False
+    return not arg_flags[0] or arg_flags[1] or arg_flags[2]
+
+
+@pytest.mark.clause("V3-FIELDS-JSON")
+@given(field_entries())
+def test_an_entry_is_accepted_exactly_when_the_rules_say(entry):
+    try:
+        parse_fields_json_v3(json.dumps([entry]))
+        accepted = True
+    except FieldsError:
+        accepted = False
+    assert accepted == accepted_by_the_rules(entry)
