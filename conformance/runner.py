@@ -139,9 +139,21 @@ def safely(adapter, case: dict) -> dict:
         return {"errored": {"message": f"{type(exc).__name__}: {exc}"}}
 
 
+def _contract(version: str) -> str:
+    return version.split(".", 1)[0]
+
+
 def run_cases(adapter, cases: list[dict]) -> list[Outcome]:
+    """Each case through the adapter; a case of a contract the target does not speak (by the API
+    major of its `api_version` and the hello's `api_versions`) is skipped, naming both."""
     outcomes = []
+    spoken = (adapter.describe() or {}).get("api_versions") or ["0.3.0"]
     for case in cases:
+        if _contract(case["api_version"]) not in {_contract(v) for v in spoken}:
+            outcomes.append(Outcome(case["id"], "case", case["clauses"], "skip",
+                                    f"the target speaks API {', '.join(spoken)}, not the {case['api_version']} "
+                                    f"contract of this case"))
+            continue
         result = safely(adapter, case)
         if "skipped" in result:
             outcomes.append(Outcome(case["id"], "case", case["clauses"], "skip", result["skipped"]["reason"]))

@@ -324,11 +324,12 @@ def test_a_bad_definition_fails_init_with_a_clear_error(native_build, tmp_path, 
 def test_dispatch_on_the_required_api_major(compile_plugin):
     assert isinstance(open_native(odd(compile_plugin, "v030")), NativeLibrary)
     assert isinstance(open_native(odd(compile_plugin, "v020", API='"0.2.0"')), NativeLibrary)
-    for version, contract in (("1.0.0", "1.x/2.x"), ("2.4.1", "1.x/2.x"), ("3.12.0", "3.x")):
+    assert type(open_native(odd(compile_plugin, "v3120", API='"3.12.0"'))).__name__ == "NativeLibraryV3"
+    for version in ("1.0.0", "2.4.1"):
         with pytest.raises(LoadError) as error:
             open_native(odd(compile_plugin, "v" + version.replace(".", ""), API=f'"{version}"'))
         assert error.value.clause == "API-VERSION-COMPAT"
-        assert f"the {contract} native contract is not implemented" in str(error.value)
+        assert "the 1.x/2.x native contract is not implemented" in str(error.value)
     with pytest.raises(LoadError, match="major version no plugin API has"):
         open_native(odd(compile_plugin, "v900", API='"9.0.0"'))
 

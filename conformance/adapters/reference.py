@@ -8,6 +8,8 @@ import time
 from contextlib import contextmanager
 
 from fake_plugins.defined import DefinedLibrary
+from fake_plugins.native.build import build_v3_plugin
+from reference.host.native import open_native
 from reference.falco.alerts import AlertEngine
 from reference.host.capture import CaptureWriter
 from reference.host.engine import EventStream
@@ -49,12 +51,15 @@ class ReferenceAdapter:
 
     def describe(self) -> dict:
         return {"implementation": {"name": "plugref", "version": "0.1.0", "language": "python"},
-                "api_versions": ["0.3.0"], "capabilities": CAPABILITIES}
+                "api_versions": ["0.3.0", "3.12.0"], "capabilities": CAPABILITIES}
 
     def close(self) -> None:
         pass
 
     def _library(self, plugin: dict):
+        if "v3_fake" in plugin:  # a 3.x case: the native 3.x fake, built with the case's defines
+            defines = dict((d.partition("=")[0], d.partition("=")[2] or None) for d in plugin["v3_fake"])
+            return open_native(build_v3_plugin(defines))
         return self.library_factory(plugin["definition"])
 
     def run(self, case: dict) -> dict:

@@ -97,3 +97,33 @@ def native_copy(definition: dict, directory: str | Path, *, name: str | None = N
     # nested JSON out verbatim, so both give the same text.
     Path(f"{target}.json").write_text(json.dumps(definition))
     return target.resolve()
+
+
+V3_SOURCE = Path(__file__).with_name("v3_plugin.c")
+
+
+def build_v3_plugin(defines: dict[str, str | None] | None = None, cache_dir: str | Path | None = None) -> Path:
+    """The native 3.x fake plugin (fake_plugins/native/v3_plugin.c) built with `defines`, e.g.
+    {"EXTRACT_ONLY": None} or {"API": '"3.13.0"'}; cached per source and flags."""
+    flags = [f"-D{k}" if v is None else f"-D{k}={v}" for k, v in sorted((defines or {}).items())]
+    return compile_cached(V3_SOURCE, [*CFLAGS, *flags], cache_dir=cache_dir)
+
+
+V3_DEFINED_SOURCE = Path(__file__).with_name("v3_defined.c")
+
+
+def v3_native_copy(definition: dict, directory: str | Path, *, cache_dir: str | Path | None = None) -> Path:
+    """`native_copy` for the 3.x definition plugin (v3_defined.c): a copy at directory/<name>.so
+    with the definition beside it, omitting the symbols DefinedLibraryV3 does not export."""
+    from fake_plugins.defined_v3 import DefinedLibraryV3
+
+    omit = (frozenset(ALL_SYMBOLS) - DefinedLibraryV3(definition).symbols) | {"plugin_get_type"}
+    built = compile_cached(V3_DEFINED_SOURCE, [*CFLAGS, *(f"-DOMIT_{s}" for s in sorted(omit))],
+                           inputs=(SOURCE,), cache_dir=cache_dir)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(definition.get("name") or "plugin")) or "plugin"
+    target = directory / f"{stem}.so"
+    shutil.copyfile(built, target)
+    Path(f"{target}.json").write_text(json.dumps(definition))
+    return target.resolve()

@@ -25,3 +25,4 @@ class AnyFieldType(enum.IntEnum):
 ANY_FIELD_TYPE_NAMES = {"uint64": AnyFieldType.UINT64, "string": AnyFieldType.STRING,
                         "reltime": AnyFieldType.RELTIME, "abstime": AnyFieldType.ABSTIME,
                         "bool": AnyFieldType.BOOL, "ipaddr": AnyFieldType.IPADDR, "ipnet": AnyFieldType.IPNET}
+

@@ -285,6 +285,10 @@ class OperandCompiler:
                               position, "FILTER-COMPILE")
         if resolved.arg_required and not arg:
             raise FilterError(f"{name} requires an argument but none provided", position, "FILTER-COMPILE")
+        argument_error = getattr(resolved.info, "argument_error", None)  # 3.x fields (V3-FIELD-ARGS)
+        error = argument_error(arg) if argument_error is not None else None
+        if error:
+            raise FilterError(error, position, "V3-FIELD-ARGS")
         return resolved
 
     def operand(self, node: FieldRef | Transformer | Literal, position) -> Operand:

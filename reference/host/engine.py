@@ -14,6 +14,15 @@ from reference.host.loader import LoadedPlugin
 
 
 @dataclass(frozen=True)
+class AttributedEvent(Event):
+    """The 0.3.0 `ss_plugin_event` with what the host knows besides: the ID of the plugin whose
+    event it is and its source, which a 3.x extraction input carries (V3-EXTRACT-ONE-FIELD)."""
+
+    plugin_id: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class PluginEvent:
     """An event as the framework holds it (PPME_PLUGINEVENT_E): numbered, stamped, attributed."""
 
@@ -27,7 +36,7 @@ class PluginEvent:
 
     def as_plugin_input(self) -> Event:
         """The `ss_plugin_event` extract_fields receives: payload, timestamp and event number."""
-        return Event(self.data, self.ts, self.num)
+        return AttributedEvent(self.data, self.ts, self.num, self.plugin_id, self.source)
 
 
 class EventStream:

@@ -1,7 +1,7 @@
 """Where plugin libraries come from: a Python module, or a plugin definition file.
 
 `open_library("fake_plugins.counter")` imports the module and takes its `PLUGIN` class (a
-`reference.sdk` plugin) or its `library()` factory; a `.json`/`.yaml` file is a plugin
+`reference.sdk` or `reference.sdk_v3` plugin) or its `library()` factory; a `.json`/`.yaml` file is a plugin
 definition (fake_plugins/defined.py). Native `.so` files go through the ctypes bridge.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from reference.contract.v0_3 import PluginLibrary
 from reference.errors import PlugrefError
 from reference.host.native import is_native_path, open_native
 from reference.sdk import Plugin, PythonLibrary
+from reference.sdk_v3 import Plugin as PluginV3, PythonLibraryV3
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -43,6 +44,8 @@ def open_library(spec: str) -> PluginLibrary:
     if hasattr(module, "library") and callable(module.library) and not hasattr(module, "PLUGIN"):
         return module.library()
     plugin_class = getattr(module, "PLUGIN", None)
+    if isinstance(plugin_class, type) and issubclass(plugin_class, PluginV3):
+        return PythonLibraryV3(plugin_class, spec)
     if not (isinstance(plugin_class, type) and issubclass(plugin_class, Plugin)):
         raise PlugrefError(f"cannot load plugin {spec}: the module has no PLUGIN class (a reference.sdk plugin)")
     return PythonLibrary(plugin_class, spec)

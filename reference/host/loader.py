@@ -112,7 +112,15 @@ def _read_init_schema(library: PluginLibrary, name: str, where: str) -> dict | N
 
 
 def read_info(library: PluginLibrary) -> PluginInfo:
-    """Steps 2 to 7 of the 0.3.0 loader: everything but init. Raises LoadError."""
+    """Steps 2 to 7 of the 0.3.0 loader: everything but init. Raises LoadError.
+
+    A library of the 3.x contract (the native bridge chose it by the API major; or a `sdk_v3`
+    plugin) is read by the 3.x loader instead (clause V3-CONTRACT-DISPATCH).
+    """
+    from reference.host import loader_v3  # it builds on this module
+
+    if loader_v3.speaks_v3(library):
+        return loader_v3.read_info_v3(library)
     where = library.location
     if "plugin_get_required_api_version" not in library.symbols:
         raise LoadError(where, "Could not resolve plugin_get_required_api_version function",
@@ -331,8 +339,17 @@ class LoadedPlugin:
         return [request.value for request in requests]
 
 
+def loaded_plugin(library: PluginLibrary, info: PluginInfo) -> LoadedPlugin:
+    """The LoadedPlugin that drives `info`'s contract (V3-CONTRACT-DISPATCH)."""
+    if getattr(info, "contract", "0") == "3":
+        from reference.host.loader_v3 import LoadedPluginV3
+
+        return LoadedPluginV3(library, info)
+    return LoadedPlugin(library, info)
+
+
 def load_plugin(library: PluginLibrary, config: str = "") -> LoadedPlugin:
     """Read, check and init one plugin (0.3.0 loader steps 1 to 8)."""
-    plugin = LoadedPlugin(library, read_info(library))
+    plugin = loaded_plugin(library, read_info(library))
     plugin.init(config)
     return plugin

@@ -1,10 +1,10 @@
 """The ctypes bridge: a native plugin `.so` seen as a `reference.contract.v0_3.PluginLibrary`.
 
 `open_native(path)` loads the library, reads the API version it requires and picks the bridge
-for that contract; only the 0.x contract (`NativeLibrary`) exists, and the dispatch is the place
-to add a 3.x one. The bridge copies everything a plugin hands out at once, because plugin memory
-is valid only until the plugin's next call, and it turns NULLs, invalid UTF-8 and absurd batches
-into plugref errors rather than crashes.
+for that contract: 0.x here (`NativeLibrary`), 3.x in `reference.host.native_v3`. The bridge
+copies everything a plugin hands out at once, because plugin memory is valid only until the
+plugin's next call, and it turns NULLs, invalid UTF-8 and absurd batches into plugref errors
+rather than crashes.
 """
 from __future__ import annotations
 
@@ -320,10 +320,13 @@ def open_native(path: str | os.PathLike) -> NativeLibrary:
     major = int(match.group(1)) if match else 0
     if major == 0:
         return NativeLibrary(where, handle)
-    if major in (1, 2, 3):
-        contract = {1: "1.x/2.x", 2: "1.x/2.x", 3: "3.x"}[major]
-        raise LoadError(where, f"plugin requires API version {raw.decode('utf-8', 'replace')}: the {contract} "
-                               f"native contract is not implemented by this bridge (only 0.x is)",
+    if major == 3:
+        from reference.host.native_v3 import NativeLibraryV3  # it builds on this module
+
+        return NativeLibraryV3(where, handle)
+    if major in (1, 2):
+        raise LoadError(where, f"plugin requires API version {raw.decode('utf-8', 'replace')}: the 1.x/2.x "
+                               f"native contract is not implemented by this bridge (only 0.x and 3.x are)",
                         "API-VERSION-COMPAT")
     raise LoadError(where, f"plugin requires API version {raw.decode('utf-8', 'replace')}, a major version "
                            f"no plugin API has (known: 0, 1, 2, 3)", "API-VERSION-COMPAT")

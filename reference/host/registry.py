@@ -9,7 +9,7 @@ from __future__ import annotations
 from reference.errors import LoadError
 from reference.contract.fields import BUILTIN_EVENT_FIELDS, FieldInfo
 from reference.contract.v0_3 import PluginLibrary
-from reference.host.loader import LoadedPlugin, PluginInfo, read_info
+from reference.host.loader import LoadedPlugin, PluginInfo, loaded_plugin, read_info
 
 #: ID 0 is the registry's "zero value" and names no plugin.
 ZERO_ID = 0
@@ -86,6 +86,10 @@ class PluginRegistry:
 
     def _check(self, info: PluginInfo, where: str) -> str | None:
         """Raise LoadError if `info` cannot join the set; return a warning or None."""
+        if getattr(info, "contract", "0") == "3":
+            from reference.host.registry_v3 import check_v3
+
+            return check_v3(self, info, where)
         if self.by_name(info.name) is not None:
             raise LoadError(where, f"found multiple plugins with name {info.name}. Aborting.",
                             "PLUGIN-NAME-UNIQUE")
@@ -147,7 +151,7 @@ class PluginRegistry:
         """
         info = read_info(library)
         self._check(info, library.location)
-        plugin = LoadedPlugin(library, info)
+        plugin = loaded_plugin(library, info)
         plugin.init(config)
         self.add(plugin)
         return plugin

@@ -56,7 +56,7 @@ def conformance(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
-                                     "framework (plugin API 0.3.0) and its conformance suite.")
+                                     "framework (plugin API 0.3.0 and 3.x) and its conformance suite.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run rules on plugin events, as Falco does (no arguments: the bundled demo)",
                               description="Load the plugins of a falco.yaml, load rules files for their event "

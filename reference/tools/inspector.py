@@ -14,6 +14,7 @@ from reference.host.event_fields import BUILTINS, EventContext, ExtractionPlan, 
 from reference.filter import compile_filter, parse
 from reference.host.libraries import open_library
 from reference.host.loader import LoadedPlugin
+from reference.host.loader_v3 import unsupported_warning
 from reference.output import Formatter
 from reference.host.registry import PluginRegistry
 
@@ -130,6 +131,8 @@ class Inspector:
         notes = notes if notes is not None else []
         for text in settings.plugins:
             self.load(text)
+        # What plugref does not drive in a 3.x plugin is said, never silently ignored (V3-CAPABILITIES).
+        notes.extend(w for w in map(unsupported_warning, self.registry.plugins) if w)
         if settings.read is not None:
             sources = self.registry.source_plugins()
             default = sources[0].info.event_source if sources else None
@@ -168,6 +171,10 @@ class Inspector:
             out += [f"Name: {info.name}", f"Description: {info.description}", f"Contact: {info.contact}",
                     f"Version: {info.version}",
                     f"Init Config Schema: {json.dumps(info.init_schema) if info.init_schema else ''}"]
+            if getattr(info, "contract", "0") == "3":  # capabilities, and what plugref does not drive (V3-CAPABILITIES)
+                unsupported = (f" (not yet supported by plugref: {', '.join(info.unsupported)})"
+                               if info.unsupported else "")
+                out.append(f"Capabilities: {', '.join(info.capability_names())}{unsupported}")
             if info.is_source:
                 params = ", ".join(entry["value"] for entry in plugin.list_open_params())
                 out += ["Type: source plugin", f"ID: {info.id}", f"Suggested Open Params: {params}"]

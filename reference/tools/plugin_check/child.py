@@ -62,11 +62,14 @@ def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> Non
         return
     channel.send({"kind": "identity", "identity": describe_identity(library, info)})
     context = CheckContext(options, RecordingLibrary(library, channel.announce), info)
+    checks = CHECKS
+    if getattr(info, "contract", "0") == "3":  # the event and extraction checks of the 3.x host (CHECK-V3)
+        from reference.tools.plugin_check.checks_v3 import CHECKS_V3 as checks
     for name in names:
         channel.send({"kind": "start", "check": name})
         status, reason, notes = "PASS", "", []
         try:
-            notes = CHECKS[name](context) or []
+            notes = checks[name](context) or []
         except CheckFailed as exc:
             status, reason, notes = "FAIL", exc.reason, exc.warnings
         except CheckSkipped as exc:

@@ -1,0 +1,50 @@
+"""`plugref check` on 3.x plugins (CHECK-V3): the native 3.x fake and its variants, and the Python twins.
+
+Each run starts child processes: one variant per check family here; the other misbehaviours are
+met by the host in tests/test_plugins_v3.py."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from fake_plugins.native.build import build_v3_plugin
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None and shutil.which("cc") is None, reason="no C compiler")
+
+
+def check(target: str) -> tuple[int, dict[str, str]]:
+    result = subprocess.run([sys.executable, "-m", "reference.tools.cli", "check", target, "--seed", "1"],
+                            capture_output=True, text=True, timeout=300)
+    lines = {}
+    for line in result.stdout.splitlines():
+        status, _, rest = line.partition(" ")
+        if status in ("PASS", "FAIL", "SKIP"):
+            name, _, reason = rest.partition(":")
+            lines[name] = f"{status}{':' + reason if reason else ''}"
+    return result.returncode, lines
+
+
+@pytest.mark.clause("CHECK-V3")
+def test_a_well_behaved_3x_plugin_passes_every_check():
+    code, lines = check(str(build_v3_plugin()))
+    assert code == 0, lines
+    assert [lines[n] for n in ("load", "identity", "init", "open", "next-batch", "extract", "event-to-string",
+                               "teardown")] == ["PASS"] * 8
+    code, lines = check("fake_plugins.v3_extract")
+    assert code == 0 and lines["extract"] == "PASS" and lines["next-batch"].startswith("SKIP")
+
+
+@pytest.mark.clause("CHECK-V3")
+@pytest.mark.parametrize("variant, check_name, text", [
+    ("WRONG_ID", "next-batch", "unexpected plugin ID in plugin event: plugin='v3demo', expected_id=1073742138, "
+                               "actual_id=7"),
+    ("LYING_RES_LEN", "extract", "v3demo.n: plugin"),
+])
+def test_a_misbehaving_3x_plugin_fails_the_check_that_meets_it(variant, check_name, text):
+    code, lines = check(str(build_v3_plugin({variant: None})))
+    assert code == 1
+    assert lines[check_name].startswith("FAIL") and text in lines[check_name], lines
+    assert lines["load"] == "PASS"
