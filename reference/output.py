@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
+from reference.host.event_fields import EventContext, ExtractionPlan, FieldRequest, FieldTable, ResolvedField
 from reference.filter.ast import FieldRef
 from reference.filter.errors import FilterError
 from reference.filter.lexer import BARE_ARGUMENT, FIELD_NAME, Cursor
@@ -34,6 +34,8 @@ class Token:
     ref: FieldRef
     resolved: ResolvedField
     width: int | None
+    #: What the token asks of each event, prepared once (EXTRACT-BATCHED: asked when printed).
+    request: FieldRequest
 
     @property
     def key(self) -> str:
@@ -98,8 +100,8 @@ class Formatter:
             raise FormatError(f"{name} does not allow nor require an argument but one is provided: {arg}")
         if resolved.arg_required and not arg:
             raise FormatError(f"{name} requires an argument but none provided")
-        self.plan.add(resolved, arg or "")
-        return Token(FieldRef(name, arg), resolved, width), i
+        request = self.plan.add(resolved, arg or "")
+        return Token(FieldRef(name, arg), resolved, width, request), i
 
     def tokens(self) -> list[Token]:
         return [p for p in self.parts if isinstance(p, Token)]
@@ -111,7 +113,7 @@ class Formatter:
             if isinstance(part, str):
                 out.append(part)
                 continue
-            value = context.value(part.resolved, part.ref.arg or "")
+            value = context.value(part.request)
             if value is None:
                 if not self.keep_missing:
                     return None
@@ -132,7 +134,7 @@ class Formatter:
             if builtin is not None and builtin.json_is_timestamp:
                 value = context.event.ts
             else:
-                value = context.value(token.resolved, token.ref.arg or "")
+                value = context.value(token.request)
             if value is None and not self.keep_missing:
                 return None
             values[token.key] = value

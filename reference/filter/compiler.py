@@ -177,9 +177,9 @@ class _Compiler:
         if op not in allowed:
             kind = "numeric" if numeric else "string"
             raise FilterError(f"'{op}' operator not supported for {kind} filters", check.position, "FILTER-COMPILE")
-        self.plan.add(resolved, arg)
+        request = self.plan.add(resolved, arg)
         if op == "exists":
-            return lambda c: c.value(resolved, arg) is not None
+            return lambda c: c.value(request) is not None
         rhs = self.rhs(check)
         if numeric:
             converted = [_to_uint64(v, check.position) for v in rhs] if isinstance(rhs, tuple) else \
@@ -189,7 +189,7 @@ class _Compiler:
             test = _string_test(op, rhs, check.position)
 
         def predicate(context: EventContext) -> bool:
-            value = context.value(resolved, arg)
+            value = context.value(request)
             return value is not None and test(value)
 
         return predicate

@@ -317,14 +317,24 @@ class LoadedPlugin:
                 raise PluginCallError(f"{prefix}: list_open_params has entry with no value")
         return entries
 
+    @staticmethod
+    def prepare_request(field: FieldInfo, arg: str) -> ExtractRequest:
+        """The extract_fields struct for `field[arg]`, built once and reused for every event."""
+        return ExtractRequest(field.field_id, field.name, arg, field.type)
+
     def extract(self, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[str | int | None]:
-        """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call.
+        """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call."""
+        return self.extract_requests(event, [self.prepare_request(f, arg) for f, arg in wanted])
+
+    def extract_requests(self, event: Event, requests: list[ExtractRequest]) -> list[str | int | None]:
+        """Values of prepared `requests` for `event`, in one extract_fields call.
 
         A failing call, or a field the plugin leaves unset, gives no value (None): the 0.3.0
         framework does not consult the last error here (clause EXTRACT-FAILURE-NO-VALUE).
         """
         self._enter("extract_fields")
-        requests = [ExtractRequest(f.field_id, f.name, arg, f.type) for f, arg in wanted]
+        for request in requests:  # an answer of the last event must not pass for this one's
+            request.field_present, request.res_str, request.res_u64 = False, None, None
         rc = self.library.extract_fields(self._state, event, requests)
         if rc != ReturnCode.SUCCESS:
             return [None] * len(requests)
