@@ -49,6 +49,8 @@ class Check:
     op: str
     value: str | ListValue | Identifier | None = None  # None for `exists`
     position: Position | None = None
+    #: Where the value starts (one position per item of a list), for errors about a value.
+    value_positions: tuple[Position, ...] = ()
 
     def __eq__(self, other):
         return isinstance(other, Check) and (self.field, self.op, self.value) == (other.field, other.op, other.value)

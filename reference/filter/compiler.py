@@ -182,8 +182,8 @@ class _Compiler:
             return lambda c: c.value(request) is not None
         rhs = self.rhs(check)
         if numeric:
-            converted = [_to_uint64(v, check.position) for v in rhs] if isinstance(rhs, tuple) else \
-                _to_uint64(rhs, check.position)
+            converted = [_to_uint64(v, self.value_position(check, i)) for i, v in enumerate(rhs)] \
+                if isinstance(rhs, tuple) else _to_uint64(rhs, self.value_position(check, 0))
             test = _numeric_test(op, converted)
         else:
             test = _string_test(op, rhs, check.position)
@@ -193,6 +193,12 @@ class _Compiler:
             return value is not None and test(value)
 
         return predicate
+
+    @staticmethod
+    def value_position(check: Check, index: int):
+        """Where value `index` of the check starts (the check's own position when unknown)."""
+        positions = check.value_positions
+        return positions[index] if index < len(positions) else check.position
 
     def rhs(self, check: Check) -> str | tuple[str, ...]:
         value = check.value

@@ -127,14 +127,17 @@ class _Parser:
         if op == "exists":
             return Check(field, op, None, position)
         cursor.blank()
+        value_at = cursor.idx
         if op in NUMERIC_OPERATORS:
             value = cursor.regex(NUMBER)
             if value is None:
                 raise cursor.error("expected a number value")
-            return Check(field, op, value, position)
+            return Check(field, op, value, position, (cursor.position(value_at),))
         if op in LIST_OPERATORS:
             if cursor.literal("("):
-                return Check(field, op, ListValue(self._list_items()), position)
+                starts: list[int] = []
+                items = self._list_items(starts)
+                return Check(field, op, ListValue(items), position, tuple(cursor.position(i) for i in starts))
             name_at = cursor.idx
             name = cursor.regex(IDENTIFIER)
             if name is None:
@@ -145,9 +148,10 @@ class _Parser:
             value = cursor.regex(BARE_STRING)
         if value is None:
             raise cursor.error("expected a string value")
-        return Check(field, op, value, position)
+        return Check(field, op, value, position, (cursor.position(value_at),))
 
-    def _list_items(self) -> tuple[str, ...]:
+    def _list_items(self, starts: list[int]) -> tuple[str, ...]:
+        """The items of a list after its `(`; `starts` gets the index where each item begins."""
         cursor = self.cursor
         items: list[str] = []
         cursor.blank()
@@ -155,6 +159,7 @@ class _Parser:
             return ()
         while True:
             cursor.blank()
+            starts.append(cursor.idx)
             item = cursor.quoted_string()
             if item is None:
                 item = cursor.regex(BARE_STRING)

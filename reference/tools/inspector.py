@@ -167,7 +167,7 @@ class Inspector:
             info = plugin.info
             out += [f"Name: {info.name}", f"Description: {info.description}", f"Contact: {info.contact}",
                     f"Version: {info.version}",
-                    f"Init Config Schema: {json.dumps(info.init_schema) if info.init_schema else ''}"]
+                    f"Init Config Schema: {info.init_schema_text or ''}"]
             if info.is_source:
                 params = ", ".join(entry["value"] for entry in plugin.list_open_params())
                 out += ["Type: source plugin", f"ID: {info.id}", f"Suggested Open Params: {params}"]
