@@ -19,6 +19,7 @@ from reference.contract.v0_3 import ALL_SYMBOLS
 
 SOURCE = Path(__file__).with_name("defined_plugin.c")
 GENERATOR_SOURCE = Path(__file__).with_name("generator.c")
+EXTRACTOR_SOURCE = Path(__file__).with_name("well_behaved_extractor.c")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "native"
 CFLAGS = ("-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror")
@@ -43,6 +44,11 @@ def build_native_fake(cache_dir: str | Path | None = None, omit: frozenset[str] 
 def build_generator(cache_dir: str | Path | None = None) -> Path:
     """The compiled generator plugin (fake_plugins/native/generator.c), for benchmarks."""
     return compile_cached(GENERATOR_SOURCE, list(CFLAGS), cache_dir=cache_dir)
+
+
+def build_well_behaved_extractor(cache_dir: str | Path | None = None) -> Path:
+    """The compiled well-behaved native extractor (fake_plugins/native/well_behaved_extractor.c)."""
+    return compile_cached(EXTRACTOR_SOURCE, list(CFLAGS), cache_dir=cache_dir)
 
 
 def compile_cached(source: Path, flags: list[str], *, inputs: tuple[Path, ...] = (), stem: str | None = None,
