@@ -589,7 +589,7 @@ def _invalid_config_problem(ctx: CheckContext, config: str, accepted: list[str],
     if state is None:
         # The 0.3.0 header asks for NULL on failure; the framework then says only "Plugin handle or
         # get_last_error function not defined". Returning a state with the error is friendlier.
-        notes.append(config)
+        null_states.append(config)
         return None
     error = ctx.library.get_last_error(state)
     ctx.release(state)
