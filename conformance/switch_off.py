@@ -55,8 +55,8 @@ SWITCHES = {
     "NEXT-BATCH-DEFERRED-RC": ("reference/host/engine.py", "self._deferred = rc", "self._deferred = ReturnCode.SUCCESS"),
     "EVT-NUM-FROM-ONE": ("reference/host/engine.py", "PluginEvent(self.count,", "PluginEvent(self.count - 1,"),
     "TS-NOW": ("reference/host/engine.py", "ts = self.clock() if raw.ts == TS_NOW else raw.ts", "ts = raw.ts"),
-    "EXTRACT-ARG-EMPTY": ("reference/host/loader.py", "ExtractRequest(f.field_id, f.name, arg, f.type)",
-                          "ExtractRequest(f.field_id, f.name, arg or None, f.type)"),
+    "EXTRACT-ARG-EMPTY": ("reference/host/loader.py", "ExtractRequest(field.field_id, field.name, arg, field.type)",
+                          "ExtractRequest(field.field_id, field.name, arg or None, field.type)"),
     "EXTRACT-FAILURE-NO-VALUE": ("reference/host/loader.py",
                                  "        if rc != ReturnCode.SUCCESS:\n            return [None]",
                                  "        if False:\n            return [None]"),
@@ -80,8 +80,9 @@ SWITCHES = {
     "FILTER-PLUGIN-FIELDS": ("reference/host/event_fields.py", "found = self.registry.resolve_field(self.source, name)",
                              "found = None"),
     "EVT-FIELDS": ("reference/host/event_fields.py", "lambda c: c.event.num)", "lambda c: c.event.num + 1)"),
-    "EXTRACT-BATCHED": ("reference/host/event_fields.py", "values = self._plugin_values.get(resolved.plugin)",
-                        "values = None"),
+    # The host batches: every planned field of a plugin in one call, as the API allows and no host does.
+    "EXTRACT-BATCHED": ("reference/host/event_fields.py", "mode: ExtractionMode = ExtractionMode.LAZY):",
+                        "mode: ExtractionMode = ExtractionMode.BATCHED):"),
     "OUTPUT-FORMAT": ("reference/output.py", "text = text[:part.width].ljust(part.width)",
                       "text = text.ljust(part.width)"),
     "OUTPUT-MISSING": ("reference/output.py", "                if not self.keep_missing:\n                    return None",
@@ -95,8 +96,8 @@ SWITCHES = {
     "CAPTURE-BAD-FILE": ("reference/host/capture.py", "MAX_BLOCK = 64 * 1024 * 1024", "MAX_BLOCK = 2**40"),
     "CAPTURE-PLUGIN-VERSION": ("reference/tools/inspector.py", "        if errors:\n            raise PlugrefError",
                                "        if False:\n            raise PlugrefError"),
-    "CAPTURE-UNKNOWN-PLUGIN": ("reference/host/event_fields.py", "if self.source_plugin is None or not wanted:",
-                               "if not wanted:"),
+    "CAPTURE-UNKNOWN-PLUGIN": ("reference/host/event_fields.py", "        if self.source_plugin is None:\n",
+                               "        if False:\n"),
     "CAPTURE-SYSDIG-INTEROP": ("reference/host/capture.py", "SHB_SECTION_LENGTH_UNKNOWN = 0xFFFFFFFFFFFFFFFF",
                                "SHB_SECTION_LENGTH_UNKNOWN = 0"),
     "CONFIG-PLUGINS": ("reference/falco/config.py", 'return json.dumps(_plain(node), sort_keys=True, separators=(",", ":"), '
@@ -146,6 +147,8 @@ SWITCHES = {
     "CHECK-NEXT-BATCH": ("reference/tools/plugin_check/checks.py", "if rc == ReturnCode.SUCCESS and not batch:", "if False:"),
     "CHECK-EXTRACT": ("reference/tools/plugin_check/checks.py", '        raise CheckFailed(f"{ctx.library.detail}: {exc.message}")'
                       " from None", "        return [None] * len(requests)"),
+    "CHECK-BATCHED-EXTRACTION": ("reference/tools/plugin_check/checks.py",
+                                 "if rc == ReturnCode.SUCCESS and (x, y) != (a, b):", "if False:"),
     "CHECK-EVENT-TO-STRING": ("reference/tools/plugin_check/checks.py",
                               '        return f"event {number} ({describe_bytes(event.data)}): {exc.message}"',
                               "        return None"),
@@ -178,9 +181,9 @@ SWITCHES = {
 EXTRA_FAULTS = [
     ("NA-dropped", "OUTPUT-MISSING", "reference/output.py", 'NOT_AVAILABLE = "<NA>"', 'NOT_AVAILABLE = ""'),
     ("not-equal-true-on-missing", "FILTER-MISSING-VALUE", "reference/filter/compiler.py",
-     "        if op == \"exists\":\n            return lambda c: c.value(resolved, arg) is not None",
-     "        if op == \"!=\":\n            return lambda c: c.value(resolved, arg) != self.rhs(check)\n"
-     "        if op == \"exists\":\n            return lambda c: c.value(resolved, arg) is not None"),
+     "        if op == \"exists\":\n            return lambda c: c.value(request) is not None",
+     "        if op == \"!=\":\n            return lambda c: c.value(request) != self.rhs(check)\n"
+     "        if op == \"exists\":\n            return lambda c: c.value(request) is not None"),
     ("res-str-offset", "NATIVE-STRUCT-LAYOUT", "reference/host/native.py",
      '("field_present", ctypes.c_bool), ("res_str", ctypes.c_void_p)',
      '("field_present", ctypes.c_bool), ("pad", ctypes.c_uint64), ("res_str", ctypes.c_void_p)'),
