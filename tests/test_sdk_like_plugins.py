@@ -180,6 +180,48 @@ def test_the_issue_examples_print_as_in_sysdig(tmp_path, cloudtrail, json_plugin
         "GetObject us-east-1"
 
 
+DUMMY_OPEN = '{"start": 1, "maxEvents": 6}'
+DUMMY_TOKENS = ["dummy.value", "dummy.strvalue", "dummy.divisible[2]", "dummy.divisible[3]", "dummy.divisible[abc]",
+                "dummy.divisible[0]", "evt.num", "evt.plugininfo"]
+DUMMY_CHECKS = ["dummy.divisible[2] = 1", "dummy.divisible[abc] = 1", "dummy.value > 5", "dummy.strvalue = 6",
+                "dummy.divisible[3] != 1", "dummy.divisible[abc] exists"]
+
+
+def dummy_lines(path, fmt, condition=None, mode=ExtractionMode.LAZY, sysdig=False):
+    if sysdig:
+        command = ["sysdig", "-H", path, "-I", f"{path}:{DUMMY_OPEN}", "-p", fmt] + ([condition] if condition else [])
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+    inspector = Inspector()
+    try:
+        return list(inspector.run(Inspection(plugins=[path], input=f"{path}:{DUMMY_OPEN}", format=fmt,
+                                             filter=condition, extraction=mode)))
+    finally:
+        inspector.registry.shutdown()
+
+
+@pytest.mark.clause("EXTRACT-BATCHED")
+def test_a_failing_field_leaves_the_others_their_values(tmp_path):
+    path = str(build_sdk_like("dummy"))
+    lines = dummy_lines(path, "*%dummy.value %dummy.divisible[abc]")
+    assert lines[0] == "4 <NA>" and all(line.endswith(" <NA>") and line != "<NA> <NA>" for line in lines)
+    assert set(dummy_lines(path, "*%dummy.value %dummy.divisible[abc]", mode=ExtractionMode.BATCHED)) == {"<NA> <NA>"}
+
+
+@needs_sysdig
+@pytest.mark.clause("EXTRACT-BATCHED", "OUTPUT-FORMAT")
+@settings(max_examples=15, deadline=None)
+@given(st.builds(lambda star, tokens: ("*" if star else "") + " ".join(f"%{t}" for t in tokens), st.booleans(),
+                 st.lists(st.sampled_from(DUMMY_TOKENS), min_size=1, max_size=5)),
+       st.none() | st.builds(lambda parts, joiner: joiner.join(parts),
+                             st.lists(st.sampled_from(DUMMY_CHECKS), min_size=1, max_size=3),
+                             st.sampled_from([" and ", " or "])))
+def test_the_go_sdk_like_dummy_prints_and_filters_as_in_sysdig(fmt, condition):
+    path = str(build_sdk_like("dummy"))
+    assert dummy_lines(path, fmt, condition) == dummy_lines(path, fmt, condition, sysdig=True)
+
+
 # The 2022 cloudtrail rules style through `plugref run`.
 
 

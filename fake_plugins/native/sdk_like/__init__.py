@@ -2,8 +2,8 @@
 
 Written from observed facts (never from upstream code), so that plugref is tried on what real
 plugins do rather than on its own fakes' manners:
-- `cloudtrail` (cloudtrail.c) and `json` (json_extractor.c), like cloudtrail 0.2.5 and json 0.2.2
-  built with plugin-sdk-go v0.1.0 (sdk_go.h: "properties":null in get_fields, one result buffer
+- `cloudtrail` (cloudtrail.c), `json` (json_extractor.c) and `dummy` (dummy.c), like cloudtrail
+  0.2.5, json 0.2.2 and dummy 0.2.1 built with plugin-sdk-go v0.1.0 (sdk_go.h: "properties":null in get_fields, one result buffer
   per field ID, the whole extract_fields call fails at the first failing field, optionally the
   31-handle limit);
 - `dummy_c` (dummy_c.cpp), like dummy_c 0.2.1 built with the C++ wrapper of the time: ID 0, and
@@ -18,7 +18,7 @@ from fake_plugins.native.build import compile_cached
 
 SDK_LIKE_DIR = Path(__file__).resolve().parent
 HEADERS = (SDK_LIKE_DIR / "sdk_go.h", SDK_LIKE_DIR / "json_pointer.h")
-SOURCES = {"cloudtrail": "cloudtrail.c", "json": "json_extractor.c", "dummy_c": "dummy_c.cpp"}
+SOURCES = {"cloudtrail": "cloudtrail.c", "json": "json_extractor.c", "dummy": "dummy.c", "dummy_c": "dummy_c.cpp"}
 CFLAGS = ("-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror")
 
 
