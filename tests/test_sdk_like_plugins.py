@@ -296,3 +296,18 @@ def test_a_bad_number_is_reported_at_the_value(condition, column):
                                       format="%evt.num", filter=condition)))
     inspector.registry.shutdown()
     assert str(caught.value).endswith(f"(at line 1, column {column}): abc is not a valid number")
+
+
+@pytest.mark.clause("INIT-SCHEMA")
+def test_list_plugins_prints_the_init_schema_as_the_plugin_returned_it():
+    from fake_plugins.native.defects import build_defect
+
+    schema = '{"type":"object",  "properties":{"rate":{"type":"integer"}}}'  # spacing no serializer makes
+    path = str(build_defect("well_behaved", {"DEFECT_SCHEMA": json.dumps(schema)}))
+    inspector = Inspector()
+    try:
+        inspector.load(path)
+        listing = inspector.plugin_listing()
+    finally:
+        inspector.registry.shutdown()
+    assert f"Init Config Schema: {schema}" in listing
