@@ -146,7 +146,7 @@ SWITCHES = {
                    "        if False:\n            problems.append(error)"),
     "CHECK-NEXT-BATCH": ("reference/tools/plugin_check/checks.py", "if rc == ReturnCode.SUCCESS and not batch:", "if False:"),
     "CHECK-EXTRACT": ("reference/tools/plugin_check/checks.py", '        raise CheckFailed(f"{ctx.library.detail}: {exc.message}")'
-                      " from None", "        return [None] * len(requests)"),
+                      " from None", "        return ReturnCode.FAILURE, [None] * len(requests)"),
     "CHECK-BATCHED-EXTRACTION": ("reference/tools/plugin_check/checks.py",
                                  "if rc == ReturnCode.SUCCESS and (x, y) != (a, b):", "if False:"),
     "CHECK-EVENT-TO-STRING": ("reference/tools/plugin_check/checks.py",

@@ -178,7 +178,13 @@ class RecordingLibrary:
 
     def _call(self, symbol: str, *args, replay: dict | None = None):
         self._announce(f"plugin_{symbol}", replay)
-        return getattr(self.library, symbol)(*args)
+        try:
+            return getattr(self.library, symbol)(*args)
+        finally:
+            self.announce_return()
+
+    def announce_return(self) -> None:
+        self.announce(None, "")
 
     def init(self, config: str):
         return self._call("init", config, replay={"config": config})
@@ -213,9 +219,12 @@ class RecordingLibrary:
     def next_batch(self, state, instance) -> tuple[int, list[Event], Callable[[], list[Event]] | None]:
         """(rc, copies of the events, a function re-reading the plugin's memory of them)."""
         self._announce("plugin_next_batch")
-        if self.native_batches is not None:
-            return self.native_batches.next_batch(state, instance)
-        rc, events = self.library.next_batch(state, instance)
+        try:
+            if self.native_batches is not None:
+                return self.native_batches.next_batch(state, instance)
+            rc, events = self.library.next_batch(state, instance)
+        finally:
+            self.announce_return()
         originals = list(events)
         copies = [Event(bytes(e.data), e.ts) for e in originals]
         # A Python plugin may hand out a bytearray and reuse it: re-read the very objects it gave.
@@ -391,6 +400,7 @@ def collect_events(ctx: CheckContext) -> Collection:
             except PlugrefError as exc:
                 again = None
                 found.batch_problems.append(f"batch {batch_number}: re-reading the batch failed: {exc.message}")
+            library.announce_return()
             for offset, (before, after) in enumerate(zip(batch, again or batch)):
                 if before != after:
                     found.batch_problems.append(

@@ -10,6 +10,8 @@ fd 1 is pointed at stderr first, so that whatever the plugin prints cannot corru
                                                        before each plugin call: its position (the
                                                        n-th call of plugin_x, the m-th in all) and
                                                        what replaying it alone takes
+    {"kind": "returned"}                               after each plugin call (the per-call timeout
+                                                       applies only between the two)
     {"kind": "result", "check": name, "status": "PASS|FAIL|SKIP", "reason": ..., "notes": [...]}
     {"kind": "done"}
 
@@ -41,8 +43,12 @@ class Channel:
             written = os.write(self.fd, data)
             data = data[written:]
 
-    def announce(self, call: str, detail: str, *, nth: int | None = None, total: int | None = None,
+    def announce(self, call: str | None, detail: str, *, nth: int | None = None, total: int | None = None,
                  replay: dict | None = None) -> None:
+        """A plugin call about to be made, or (call None) the last one returned."""
+        if call is None:
+            self.send({"kind": "returned"})
+            return
         self.send({"kind": "call", "call": call, "detail": detail, "nth": nth, "total": total, "replay": replay})
 
 
