@@ -37,6 +37,13 @@ class TypedProvider:
     def extract(self, event, wanted):
         return [self.values.get(info.name if not arg else f"{info.name}[{arg}]") for info, arg in wanted]
 
+    # the loaded-plugin calls EventContext makes (EXTRACT-BATCHED)
+    def prepare_request(self, info, arg):
+        return info, arg
+
+    def extract_requests(self, event, requests):
+        return self.extract(event, requests)
+
     # registry questions FieldTable asks
     def providers(self, source):
         return [self]

@@ -16,7 +16,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
+from reference.host.event_fields import EventContext, ExtractionPlan, FieldRequest, FieldTable, ResolvedField
 from reference.filter.ast import FieldRef, Transformer
 from reference.filter.compiler import Operand, OperandCompiler
 from reference.filter.errors import FilterError
@@ -95,6 +95,9 @@ class Formatter:
         self.operands = OperandCompiler(table, self.plan)
         self.parts: list[str | Token] = []
         self._parse(text[1:] if self.keep_missing else text, table)
+        # The JSON keys of each token and the prepared request of each, built once per format.
+        self._json_keys = {id(token): [(ref.text(), self.plan.add(table.resolve(ref.name), ref.arg or ""))
+                                       for ref in token.json_fields] for token in self.tokens()}
 
     def _parse(self, text: str, table: FieldTable) -> None:
         literal, i = [], 0
@@ -158,6 +161,9 @@ class Formatter:
             raise FormatError(f"invalid formatting token {text[i:]}: {exc.reason}") from None
         return Token(node, None, width, operand), end
 
+    def _json_requests(self, token: Token) -> list[tuple[str, FieldRequest]]:
+        return self._json_keys[id(token)]
+
     def tokens(self) -> list[Token]:
         return [p for p in self.parts if isinstance(p, Token)]
 
@@ -187,12 +193,11 @@ class Formatter:
         for token in self.tokens():
             if token.operand.value(context) is None and not self.keep_missing:
                 return None
-            for ref in token.json_fields:
-                resolved = self.operands.table.resolve(ref.name)
-                builtin = resolved.builtin
+            for key, request in self._json_requests(token):
+                builtin = request.resolved.builtin
                 if builtin is not None and builtin.json_is_timestamp:
                     value = context.event.ts
                 else:
-                    value = json_value(context.value(resolved, ref.arg or ""))
-                values[ref.text()] = value
+                    value = json_value(context.value(request))
+                values[key] = value
         return values

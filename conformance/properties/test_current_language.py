@@ -400,10 +400,14 @@ def test_error_messages_give_index_line_and_column(text, message):
 
 
 @pytest.mark.clause("FILTER-ERRORS")
-def test_compile_errors_point_at_their_check():
+def test_compile_errors_point_at_their_check_and_value_errors_at_the_value():
     with pytest.raises(FilterError) as caught:
         evaluate("t.s exists and\n t.b = maybe", {})
-    assert str(caught.value) == "filter error at index 16, line 2, column 2: unrecognized boolean value maybe"
+    assert str(caught.value) == "filter error at index 22, line 2, column 8: unrecognized boolean value maybe"
+    with pytest.raises(FilterError) as caught:
+        evaluate("t.s exists and\n t.n contains 1", {})
+    assert str(caught.value) == ("filter error at index 16, line 2, column 2: 'contains' operator not supported for "
+                                 "numeric filters")
 
 
 @pytest.mark.clause("OUTPUT-TRANSFORMERS", "OUTPUT-VALUES")

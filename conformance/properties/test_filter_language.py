@@ -1,5 +1,5 @@
 """The condition language: FILTER-GRAMMAR, FILTER-PRINT, FILTER-ESCAPES, FILTER-MIXED-ANDOR, FILTER-COMPILE,
-FILTER-OPERATORS, FILTER-MISSING-VALUE, EXTRACT-BATCHED."""
+FILTER-OPERATORS, FILTER-MISSING-VALUE."""
 import fnmatch
 import re
 
@@ -264,30 +264,6 @@ def test_compile_errors(text, message):
 def test_numbers_convert_like_sscanf(rhs, value):
     registry, source, stream = loaded([{"x.i": value}])
     assert run(f"x.i = {rhs}", registry, source, stream) == [True]
-
-
-class CountingLibrary(DefinedLibrary):
-    calls = 0
-
-    def extract_fields(self, state, event, requests):
-        CountingLibrary.calls += 1
-        return super().extract_fields(state, event, requests)
-
-
-@pytest.mark.clause("EXTRACT-BATCHED")
-def test_one_extract_call_per_plugin_per_event():
-    from reference.output import Formatter
-    registry, source, stream = loaded([{"x.i": 1, "x.word": "a"}, {"x.i": 2}, {}], library=CountingLibrary)
-    table = FieldTable(registry, "x")
-    compiled = compile_filter(parse("x.i > 0 or x.word = a or x.tag[a] exists or x.path exists"), table)
-    formatter = Formatter("*%x.i %x.word %x.tag[b] %x.path %evt.num", table, compiled.plan)
-    CountingLibrary.calls = 0
-    for event in stream:
-        context = EventContext(event, compiled.plan, source)
-        compiled.matches(context)
-        formatter.format(context)
-        formatter.format(context)
-    assert CountingLibrary.calls == len(stream)
 
 
 @pytest.mark.clause("FILTER-OPERATORS")

@@ -92,9 +92,10 @@ def field_errors(entry: dict) -> str | None:
             return f"field JSON entry has no {key}"
     if entry["type"] not in ("string", "uint64"):
         return f"invalid field type {entry['type']}"
-    if not isinstance(entry.get("argRequired", False), bool):
+    # An optional key set to null is absent (libsinsp reads each with a default).
+    if entry.get("argRequired") is not None and not isinstance(entry["argRequired"], bool):
         return f"field {entry['name']} argRequired property is not boolean "
-    if not isinstance(entry.get("properties", []), list):
+    if entry.get("properties") is not None and not isinstance(entry["properties"], list):
         return f"field {entry['name']} properties property is not array "
     return None
 
@@ -104,7 +105,7 @@ broken_entries = st.builds(
     {k: v for k, v in entry.items() if k != key},
     field_entries(),
     st.sampled_from(["type", "name", "desc", "argRequired", "properties"]),
-    st.sampled_from(["<drop>", "", "int64", "ipaddr", 1, True, "x.y"]),
+    st.sampled_from(["<drop>", "", "int64", "ipaddr", 1, True, "x.y", None]),
 ).filter(lambda e: all(isinstance(e.get(k, ""), str) for k in ("type", "name", "desc"))
          and all(isinstance(p, str) for p in (e.get("properties") if isinstance(e.get("properties"), list) else [])))
 
@@ -132,6 +133,13 @@ def test_fields_json_accepted_exactly_when_every_entry_is_valid(entries):
     ('[{"type": "string", "name": "a.b", "desc": "d", "properties": [1]}]', "field a.b properties value is not string "),
     ('[{"type": 9, "name": "a.b", "desc": "d"}]', "field JSON entry type is not a string"),
     ('[]', None),
+    # plugin-sdk-go v0.1.0 writes "properties":null for every field; null optional keys are absent.
+    ('[{"type": "uint64", "name": "dummy.value", "desc": "d", "display": null, "argRequired": null, '
+     '"properties": null}]', None),
+    ('[{"type": "uint64", "name": "a.b", "desc": "d", "properties": {}}]', "field a.b properties property is not array "),
+    ('[{"type": "uint64", "name": "a.b", "desc": "d", "argRequired": "yes"}]',
+     "field a.b argRequired property is not boolean "),
+    ('[{"type": null, "name": "a.b", "desc": "d"}]', "field JSON entry has no type"),
 ])
 def test_fields_json_examples(text, message):
     try:

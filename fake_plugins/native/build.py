@@ -19,6 +19,7 @@ from reference.contract.v0_3 import ALL_SYMBOLS
 
 SOURCE = Path(__file__).with_name("defined_plugin.c")
 GENERATOR_SOURCE = Path(__file__).with_name("generator.c")
+EXTRACTOR_SOURCE = Path(__file__).with_name("well_behaved_extractor.c")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE = REPO_ROOT / ".cache" / "native"
 CFLAGS = ("-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror")
@@ -45,19 +46,25 @@ def build_generator(cache_dir: str | Path | None = None) -> Path:
     return compile_cached(GENERATOR_SOURCE, list(CFLAGS), cache_dir=cache_dir)
 
 
+def build_well_behaved_extractor(cache_dir: str | Path | None = None) -> Path:
+    """The compiled well-behaved native extractor (fake_plugins/native/well_behaved_extractor.c)."""
+    return compile_cached(EXTRACTOR_SOURCE, list(CFLAGS), cache_dir=cache_dir)
+
+
 def compile_cached(source: Path, flags: list[str], *, inputs: tuple[Path, ...] = (), stem: str | None = None,
-                   cache_dir: str | Path | None = None) -> Path:
-    """Compile C `source` with `flags` into the cache, once per content of the source, the other
-    `inputs` (headers) and the flags; later calls return the cached build."""
+                   cache_dir: str | Path | None = None, cplusplus: bool = False) -> Path:
+    """Compile C (or, with `cplusplus`, C++ with g++) `source` with `flags` into the cache, once
+    per content of the source, the other `inputs` (headers) and the flags; later calls return
+    the cached build."""
     digest = hashlib.sha256(b"\0".join([source.read_bytes(), *(p.read_bytes() for p in inputs),
-                                        " ".join(flags).encode()]))
+                                        " ".join(flags).encode(), b"c++" if cplusplus else b"c"]))
     cache = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE
     target = cache / f"{stem or source.stem}-{digest.hexdigest()[:16]}.so"
     if target.is_file():
         return target
-    compiler = shutil.which("gcc") or shutil.which("cc")
+    compiler = (shutil.which("g++") or shutil.which("c++")) if cplusplus else (shutil.which("gcc") or shutil.which("cc"))
     if compiler is None:
-        raise BuildError("no C compiler (gcc or cc) on PATH")
+        raise BuildError("no C++ compiler (g++ or c++) on PATH" if cplusplus else "no C compiler (gcc or cc) on PATH")
     cache.mkdir(parents=True, exist_ok=True)
     # Build under a temporary name and rename, so concurrent builders never see a partial file.
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=cache)

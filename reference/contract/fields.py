@@ -1,7 +1,9 @@
 """Fields: what a plugin's get_fields JSON declares, and the framework's built-in event fields.
 
 Clause FIELDS-JSON. Error texts are those of the 0.3.0 loader (`resolve_dylib_symbols`),
-including their trailing spaces.
+including their trailing spaces. libsinsp reads every key with a default, so a key whose value is
+JSON `null` is the same as an absent one: plugin-sdk-go v0.1.0 writes `"properties":null` for
+every field, and hand-written plugins of the time `"argRequired":null` or `"display":null`.
 """
 from __future__ import annotations
 
@@ -65,6 +67,12 @@ def _required_string(entry: dict, key: str) -> str:
     return value
 
 
+def _optional(entry: dict, key: str, default):
+    """An optional key's value; absent and `null` both give the default."""
+    value = entry.get(key)
+    return default if value is None else value
+
+
 def parse_fields_json(text: str | None) -> list[FieldInfo]:
     """Validate get_fields output and return its entries (clause FIELDS-JSON)."""
     if text is None:
@@ -84,13 +92,13 @@ def parse_fields_json(text: str | None) -> list[FieldInfo]:
         desc = _required_string(entry, "desc")
         if type_name not in FIELD_TYPE_NAMES:
             raise FieldsError(f"invalid field type {type_name}")
-        display = entry.get("display", "")
+        display = _optional(entry, "display", "")
         if not isinstance(display, str):
             raise FieldsError(f"field {name} display property is not string ")
-        arg_required = entry.get("argRequired", False)
+        arg_required = _optional(entry, "argRequired", False)
         if not isinstance(arg_required, bool):
             raise FieldsError(f"field {name} argRequired property is not boolean ")
-        properties = entry.get("properties", [])
+        properties = _optional(entry, "properties", [])
         if not isinstance(properties, list):
             raise FieldsError(f"field {name} properties property is not array ")
         if not all(isinstance(p, str) for p in properties):

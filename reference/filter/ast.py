@@ -77,6 +77,8 @@ class Check:
     position: Position | None = None
     #: `oneof`, `anyof` or `allof` between a string operator and its list (clause FILTER-MODIFIERS)
     modifier: str | None = None
+    #: Where the value starts (one position per item of a list), for errors about a value.
+    value_positions: tuple[Position, ...] = ()
 
     def _key(self):
         return self.field, self.op, self.value, self.modifier

@@ -298,9 +298,9 @@ class OperandCompiler:
         if isinstance(node, FieldRef):
             resolved = self.resolve(node, position)
             arg = node.arg or ""
-            self.plan.add(resolved, arg)
+            request = self.plan.add(resolved, arg)
             shape = Shape(int(resolved.type), field_is_list(resolved))
-            return Operand(node.text(), shape, lambda c: c.value(resolved, arg), (node,))
+            return Operand(node.text(), shape, lambda c: c.value(request), (node,))
         return self.transformer(node, position)
 
     def transformer(self, node: Transformer, position) -> Operand:
@@ -388,8 +388,9 @@ class _Compiler(OperandCompiler):
         if not isinstance(check.value, (ListValue, Identifier)):
             self.warn_about_constant(check, texts[0])
         element = Shape(left.shape.type)
-        return [value_test(check.op, element.type, convert(t, element, check.op, check.position), check.position)
-                for t in texts]
+        return [value_test(check.op, element.type, convert(t, element, check.op, self.value_position(check, i)),
+                           check.position)
+                for i, t in enumerate(texts)]
 
     def field_tests(self, check: Check, left: Operand) -> Callable[[EventContext], list[Test] | None]:
         """One test per value of the right-hand field in each event; None when it has no value."""
@@ -423,6 +424,12 @@ class _Compiler(OperandCompiler):
                               f"side field '{right.text}' has incompatible type '{type_name(right.shape.type)}'",
                               check.position, "FILTER-VAL")
         return right
+
+    @staticmethod
+    def value_position(check: Check, index: int):
+        """Where value `index` of the check starts (the check's own position when unknown)."""
+        positions = check.value_positions
+        return positions[index] if index < len(positions) else check.position
 
     def rhs(self, check: Check) -> tuple[str, ...]:
         value = check.value

@@ -220,14 +220,18 @@ class _Parser:
         if op == "exists":
             return Check(field, op, None, position)
         cursor.blank()
+        value_at = cursor.idx
         if op in NUMERIC_OPERATORS:
             value = self._value_transformer() or cursor.regex(NUMBER)
             if value is None:
                 raise cursor.error(f"expected a number value or a field with a valid transformer: {TRANSFORMER_LIST}")
-            return Check(field, op, value, position)
+            return Check(field, op, value, position, value_positions=(cursor.position(value_at),))
         if op in LIST_OPERATORS:
             if cursor.literal("("):
-                return Check(field, op, ListValue(self._list_items()), position)
+                starts: list[int] = []
+                items = self._list_items(starts)
+                return Check(field, op, ListValue(items), position,
+                             value_positions=tuple(cursor.position(i) for i in starts))
             transformer = self._value_transformer()
             if transformer is not None:
                 return Check(field, op, transformer, position)
@@ -247,9 +251,11 @@ class _Parser:
             value = cursor.regex(BARE_STRING)
         if value is None:
             raise cursor.error(f"expected a string value or a field with a valid transformer: {TRANSFORMER_LIST}")
-        return Check(field, op, value, position)
+        return Check(field, op, value, position, value_positions=(cursor.position(value_at),))
 
-    def _list_items(self) -> tuple[str, ...]:
+    def _list_items(self, starts: list[int] | None = None) -> tuple[str, ...]:
+        """The items of a list after its `(`; `starts` gets the index where each item begins."""
+        starts = [] if starts is None else starts
         cursor = self.cursor
         items: list[str] = []
         cursor.blank()
@@ -257,6 +263,7 @@ class _Parser:
             return ()
         while True:
             cursor.blank()
+            starts.append(cursor.idx)
             item = cursor.quoted_string()
             if item is None:
                 item = cursor.regex(BARE_STRING)

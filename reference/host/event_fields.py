@@ -1,9 +1,16 @@
 """Fields as filters and formats see them: the built-in `evt.*` fields and the plugins' fields.
 
 A `FieldTable` answers, for the events of one source, which field a name designates and what
-type it has; an `EventContext` gives the values of one event, calling each plugin's
-extract_fields **once per event** with every field the filter and the format need (clause
-EXTRACT-BATCHED) and caching the answers.
+type it has. Compiling a filter or a format turns each field reference into a `FieldRequest`,
+prepared once and kept in an `ExtractionPlan`; an `EventContext` gives the values of one event.
+
+Extraction is done as libsinsp 0.3.0 does it (clause EXTRACT-BATCHED): **one field per
+extract_fields call**, asked only when the filter (which stops early) or the format needs the
+value, and each value kept for the rest of the event, so that a field asked twice is extracted
+once. Real plugins depend on this (plugin-sdk-go keeps one result buffer per field ID and fails a
+whole call at the first failing field). `ExtractionMode.BATCHED`, asked for explicitly, instead
+extracts every planned field of a plugin in one call at the plugin's first field: the API allows
+it, and `plugref check` uses it to tell plugins that would break under such a host.
 
 Built-in fields of plugin events (clause EVT-FIELDS), as sysdig prints them; times in the local
 time zone (TZ) unless the name says UTC:
@@ -26,13 +33,14 @@ In JSON output the time fields are the raw timestamp (ns), as sysdig prints them
 """
 from __future__ import annotations
 
+import enum
 import os
 import socket
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from reference.contract.v0_3 import FieldType
+from reference.contract.v0_3 import ExtractRequest, FieldType
 from reference.host.engine import PluginEvent
 from reference.contract.fields import BUILTIN_EVENT_FIELDS, FieldInfo
 from reference.host.loader import LoadedPlugin
@@ -145,47 +153,113 @@ class FieldTable:
         return names
 
 
-@dataclass
+class ExtractionMode(enum.Enum):
+    """How a host asks plugins for the fields of one event (clause EXTRACT-BATCHED)."""
+
+    #: As libsinsp 0.3.0: one field per extract_fields call, when it is needed.
+    LAZY = "lazy"
+    #: Every planned field of a plugin in one call, at the first one needed (opt-in).
+    BATCHED = "batched"
+
+
+class FieldRequest:
+    """One field reference of a compiled filter or format (a field and its argument), prepared
+    once at compile time and reused for every event: its `key` names its cached value, and for
+    a plugin field `extract_request` is the struct handed to extract_fields each time."""
+
+    __slots__ = ("resolved", "arg", "key", "extract_request")
+
+    def __init__(self, resolved: ResolvedField, arg: str):
+        self.resolved = resolved
+        self.arg = arg
+        plugin = resolved.plugin
+        self.key = (plugin.name if plugin is not None else None, resolved.name, arg)
+        self.extract_request: ExtractRequest | None = (
+            plugin.prepare_request(resolved.info, arg) if plugin is not None else None)
+
+    @property
+    def plugin(self) -> LoadedPlugin | None:
+        return self.resolved.plugin
+
+    def __repr__(self) -> str:
+        return f"FieldRequest({self.resolved.name}[{self.arg}])" if self.arg else f"FieldRequest({self.resolved.name})"
+
+
 class ExtractionPlan:
-    """Every (plugin field, argument) a filter and a format need, grouped by plugin."""
+    """Every field reference the filters and formats compiled with it need, each prepared once."""
 
-    wanted: dict[LoadedPlugin, list[tuple[FieldInfo, str]]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.requests: dict[tuple, FieldRequest] = {}
+        self._batches: dict[LoadedPlugin, list[FieldRequest]] | None = None
 
-    def add(self, resolved: ResolvedField, arg: str) -> None:
-        if resolved.plugin is None:
-            return
-        pairs = self.wanted.setdefault(resolved.plugin, [])
-        if (resolved.info, arg) not in pairs:
-            pairs.append((resolved.info, arg))
+    def add(self, resolved: ResolvedField, arg: str) -> FieldRequest:
+        """The request for `resolved[arg]`: the same object for the same field and argument."""
+        request = FieldRequest(resolved, arg)
+        known = self.requests.get(request.key)
+        if known is not None:
+            return known
+        self.requests[request.key] = request
+        self._batches = None
+        return request
+
+    def batch(self, plugin: LoadedPlugin) -> list[FieldRequest]:
+        """The requests for `plugin`'s fields, in plan order (what BATCHED mode asks in one call)."""
+        if self._batches is None:
+            batches: dict[LoadedPlugin, list[FieldRequest]] = {}
+            for request in self.requests.values():
+                if request.plugin is not None:
+                    batches.setdefault(request.plugin, []).append(request)
+            self._batches = batches
+        return self._batches.get(plugin, [])
+
+    @classmethod
+    def merged(cls, plans: Iterable["ExtractionPlan"]) -> "ExtractionPlan":
+        """One plan with the requests of all `plans` (the first of each key kept)."""
+        merged = cls()
+        for plan in plans:
+            for key, request in plan.requests.items():
+                merged.requests.setdefault(key, request)
+        return merged
 
 
 class EventContext:
-    """The values of one event's fields, extracted on first use and then cached."""
+    """The values of one event's fields, each extracted at its first use and then kept."""
 
-    def __init__(self, event: PluginEvent, plan: ExtractionPlan, source_plugin: LoadedPlugin | None):
+    def __init__(self, event: PluginEvent, plan: ExtractionPlan, source_plugin: LoadedPlugin | None,
+                 mode: ExtractionMode = ExtractionMode.LAZY):
         self.event = event
         self.plan = plan
         self.source_plugin = source_plugin
-        self._plugin_values: dict[LoadedPlugin, dict[tuple[str, str], str | int | None]] = {}
-        self._builtin_values: dict[str, str | int | None] = {}
+        self.mode = mode
+        self._values: dict[tuple, str | int | None] = {}
+        self._plugin_input = None
+        self._batched: set[LoadedPlugin] = set()
 
-    def value(self, resolved: ResolvedField, arg: str) -> str | int | None:
-        if resolved.builtin is not None:
-            if resolved.name not in self._builtin_values:
-                self._builtin_values[resolved.name] = resolved.builtin.value(self)
-            return self._builtin_values[resolved.name]
-        values = self._plugin_values.get(resolved.plugin)
-        if values is None:
-            values = self._extract(resolved.plugin)
-        return values.get((resolved.name, arg))
+    def value(self, request: FieldRequest) -> str | int | None:
+        values = self._values
+        key = request.key
+        if key in values:
+            return values[key]
+        builtin = request.resolved.builtin
+        if builtin is not None:
+            value = values[key] = builtin.value(self)
+            return value
+        if self.source_plugin is None:
+            # An event of a source no loaded plugin provides: nobody is asked (CAPTURE-UNKNOWN-PLUGIN).
+            values[key] = None
+            return None
+        if self.mode is ExtractionMode.BATCHED and request.plugin not in self._batched:
+            self._batched.add(request.plugin)
+            self._extract(request.plugin, self.plan.batch(request.plugin))
+            if key in values:
+                return values[key]
+        self._extract(request.plugin, [request])
+        return values[key]
 
-    def _extract(self, plugin: LoadedPlugin) -> dict:
-        """One extract_fields call with every field of the plan for this plugin."""
-        wanted = self.plan.wanted.get(plugin, [])
-        if self.source_plugin is None or not wanted:
-            values = {}
-        else:
-            results = plugin.extract(self.event.as_plugin_input(), wanted)
-            values = {(info.name, arg): value for (info, arg), value in zip(wanted, results)}
-        self._plugin_values[plugin] = values
-        return values
+    def _extract(self, plugin: LoadedPlugin, requests: list[FieldRequest]) -> None:
+        """One extract_fields call for `requests` (all of `plugin`), their values kept."""
+        if self._plugin_input is None:
+            self._plugin_input = self.event.as_plugin_input()
+        results = plugin.extract_requests(self._plugin_input, [r.extract_request for r in requests])
+        for request, value in zip(requests, results):
+            self._values[request.key] = value

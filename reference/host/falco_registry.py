@@ -134,3 +134,27 @@ def identity_warnings(index: PluginIndex, name: str, plugin_id: int | None, sour
     if entry is not None and source is not None and entry.sourcing and entry.source != source:
         warnings.append(f"plugin {name} has event source {source}, but the registry gives it {entry.source}")
     return warnings
+
+
+#: Copies of the falcosecurity registry kept with plugref (current, then early 2022), consulted
+#: only to make an error more helpful, never to decide one.
+BUNDLED_REGISTRIES = tuple(Path(__file__).resolve().parents[2] / "conformance" / "data" / name
+                           for name in ("registry.yaml", "registry-2022.yaml"))
+_bundled_cache: list[PluginIndex] | None = None
+
+
+def registered_id(name: str) -> int | None:
+    """The sourcing ID a bundled copy of the registry gives plugin `name`, if any."""
+    global _bundled_cache
+    if _bundled_cache is None:
+        _bundled_cache = []
+        for path in BUNDLED_REGISTRIES:
+            try:
+                _bundled_cache.append(load_registry(path))
+            except PlugrefError:
+                continue  # a copy missing from this installation: the hint is only a hint
+    for index in _bundled_cache:
+        entry = index.by_name(name)
+        if entry is not None and entry.sourcing and entry.id:
+            return entry.id
+    return None

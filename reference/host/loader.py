@@ -46,6 +46,8 @@ class PluginInfo:
     #: Extractors only: the sources named by get_extract_event_sources; empty means every source.
     extract_event_sources: tuple[str, ...] = ()
     init_schema: dict | None = None
+    #: The init schema exactly as get_init_schema returned it (what `--list-plugins` prints).
+    init_schema_text: str | None = None
 
     @property
     def is_source(self) -> bool:
@@ -86,16 +88,16 @@ def _parse_extract_event_sources(library: PluginLibrary, name: str, where: str) 
     return tuple(dict.fromkeys(sources))
 
 
-def _read_init_schema(library: PluginLibrary, name: str, where: str) -> dict | None:
-    """INIT-SCHEMA: the schema a plugin exports, or None when it has none."""
+def _read_init_schema(library: PluginLibrary, name: str, where: str) -> tuple[dict | None, str | None]:
+    """INIT-SCHEMA: the schema a plugin exports and its text, or (None, None) when it has none."""
     if "plugin_get_init_schema" not in library.symbols:
-        return None
+        return None, None
     text, schema_type = library.get_init_schema()
     if schema_type not in (SchemaType.NONE, SchemaType.JSON):
         raise LoadError(where, f"error in plugin {name}: get_init_schema returned an unknown schema type "
                                f"{schema_type}", "INIT-SCHEMA")
     if schema_type == SchemaType.NONE or not text:
-        return None
+        return None, None
     try:
         schema = json.loads(text)
     except (ValueError, RecursionError):
@@ -108,7 +110,7 @@ def _read_init_schema(library: PluginLibrary, name: str, where: str) -> dict | N
     except jsonschema.SchemaError as exc:
         raise LoadError(where, f"error in plugin {name}: get_init_schema returned an invalid JSON schema: "
                                f"{exc.message}", "INIT-SCHEMA") from None
-    return schema
+    return schema, text
 
 
 def read_info(library: PluginLibrary) -> PluginInfo:
@@ -170,11 +172,12 @@ def read_info(library: PluginLibrary) -> PluginInfo:
     else:
         extract_sources = _parse_extract_event_sources(library, name, where)
 
+    init_schema, init_schema_text = _read_init_schema(library, name, where)
     return PluginInfo(
         required_api_version=required, type=plugin_type, name=name, description=description,
         contact=contact, version=version, fields=tuple(fields), id=plugin_id,
         event_source=event_source, extract_event_sources=extract_sources,
-        init_schema=_read_init_schema(library, name, where),
+        init_schema=init_schema, init_schema_text=init_schema_text,
     )
 
 
@@ -325,14 +328,24 @@ class LoadedPlugin:
                 raise PluginCallError(f"{prefix}: list_open_params has entry with no value")
         return entries
 
+    @staticmethod
+    def prepare_request(field: FieldInfo, arg: str) -> ExtractRequest:
+        """The extract_fields struct for `field[arg]`, built once and reused for every event."""
+        return ExtractRequest(field.field_id, field.name, arg, field.type)
+
     def extract(self, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[str | int | None]:
-        """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call.
+        """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call."""
+        return self.extract_requests(event, [self.prepare_request(f, arg) for f, arg in wanted])
+
+    def extract_requests(self, event: Event, requests: list[ExtractRequest]) -> list[str | int | None]:
+        """Values of prepared `requests` for `event`, in one extract_fields call.
 
         A failing call, or a field the plugin leaves unset, gives no value (None): the 0.3.0
         framework does not consult the last error here (clause EXTRACT-FAILURE-NO-VALUE).
         """
         self._enter("extract_fields")
-        requests = [ExtractRequest(f.field_id, f.name, arg, f.type) for f, arg in wanted]
+        for request in requests:  # an answer of the last event must not pass for this one's
+            request.field_present, request.res_str, request.res_u64 = False, None, None
         rc = self.library.extract_fields(self._state, event, requests)
         if rc != ReturnCode.SUCCESS:
             return [None] * len(requests)

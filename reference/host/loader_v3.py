@@ -211,11 +211,12 @@ def read_info_v3(library: Any) -> PluginInfoV3:
         if event_source:
             extract_sources.append(event_source)
 
+    init_schema, init_schema_text = _read_init_schema(library, name, where)
     return PluginInfoV3(
         required_api_version=required, type=None, name=name, description=description, contact=contact,
         version=version, fields=tuple(fields), id=plugin_id, event_source=event_source,
         extract_event_sources=tuple(dict.fromkeys(extract_sources)),
-        init_schema=_read_init_schema(library, name, where),
+        init_schema=init_schema, init_schema_text=init_schema_text,
         capabilities=caps, unsupported=unsupported_features(library.symbols),
     )
 
@@ -346,6 +347,14 @@ class LoadedPluginV3(LoadedPlugin):
         if "plugin_event_to_string" in self.library.symbols:
             text = self.library.event_to_string(self._state, self.event_input(Event(data, 0)))
         return text if isinstance(text, str) and text else event_info_fallback(data)
+
+    def prepare_request(self, field: FieldInfo, arg: str) -> tuple[FieldInfo, str]:
+        """What extract_requests takes for `field[arg]`: a 3.x request struct is filled per call."""
+        return field, arg
+
+    def extract_requests(self, event: Event, requests: list[tuple[FieldInfo, str]]) -> list:
+        """Values of prepared requests, one extract_fields call each (V3-EXTRACT-ONE-FIELD)."""
+        return self.extract(event, requests)
 
     def extract(self, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list:
         """Values of `wanted` (field, arg) pairs: one extract_fields call per field, as the host makes

@@ -20,6 +20,8 @@ from reference.errors import LoadError, PluginCallError
 #: Limits past which a next_batch answer is taken for garbage rather than data.
 MAX_BATCH_EVENTS = 1_000_000
 MAX_EVENT_BYTES = 64 * 1024 * 1024
+#: extract_fields argument arrays kept ready, one per (fields, arguments) shape.
+MAX_PREPARED_SHAPES = 4096
 
 
 class NativeEvent(ctypes.Structure):
@@ -108,7 +110,7 @@ class NativeLibrary:
         self.location = str(path)
         self._dll = handle if handle is not None else _dlopen(self.location)
         self._fn: dict[str, Any] = {}
-        self._slots = None
+        self._slots: dict[tuple, Any] = {}
         present = []
         for symbol in ALL_SYMBOLS:
             try:
@@ -250,13 +252,17 @@ class NativeLibrary:
         return self._text("plugin_event_to_string", pointer)
 
     def _extract_slots(self, requests: list[ExtractRequest]):
-        """The ss_plugin_extract_field array for these requests, reused while they stay the same.
+        """The ss_plugin_extract_field array for these requests, built once per shape and reused.
 
-        A filter asks for the same fields on every event, so the array and its encoded names are
-        built once; the encoded bytes stay referenced with the array for as long as it is used.
+        A host asks the same few (field, argument) shapes on every event (one field per call, as
+        libsinsp does, or a filter's whole set in batched mode), so each array and its encoded
+        names are built once; the encoded bytes stay referenced with the array.
         """
         shape = tuple((r.field_id, r.field, r.arg or "", int(r.ftype)) for r in requests)
-        if self._slots is None or self._slots[0] != shape:
+        fields = self._slots.get(shape)
+        if fields is None:
+            if len(self._slots) >= MAX_PREPARED_SHAPES:
+                self._slots.clear()  # a host generating shapes without end (a checker): start over
             fields = (NativeExtractField * max(len(shape), 1))()
             encoded = []
             for slot, (field_id, name, arg, ftype) in zip(fields, shape):
@@ -264,8 +270,8 @@ class NativeLibrary:
                 encoded += [name_bytes, arg_bytes]
                 slot.field_id, slot.field, slot.ftype = field_id, name_bytes, ftype
                 slot.arg = arg_bytes  # never NULL: an absent argument is "" (EXTRACT-ARG-EMPTY)
-            self._slots = (shape, fields, encoded)
-        fields = self._slots[1]
+            fields._encoded = encoded
+            self._slots[shape] = fields
         for slot in fields:
             slot.field_present = False  # a plugin that skips a field must not leave an old answer
         return fields

@@ -7,6 +7,7 @@ import sys
 
 from reference.falco import app as falco_app
 from reference.errors import PlugrefError
+from reference.host.event_fields import ExtractionMode
 from reference.tools.inspector import Inspection, Inspector
 from reference.tools.plugin_check import add_check_arguments, run_check
 
@@ -16,7 +17,7 @@ def inspect(args: argparse.Namespace) -> int:
     try:
         settings = Inspection(plugins=args.plugin, input=args.input, filter=" ".join(args.filter) or None,
                               format=args.print, json=args.json, max_events=args.numevents, read=args.read,
-                              write=args.write)
+                              write=args.write, extraction=ExtractionMode(args.extraction))
         if args.list or args.list_plugins:
             for text in settings.plugins:
                 inspector.load(text)
@@ -116,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("-n", "--numevents", type=int, metavar="N", help="stop after N events that pass the filter")
     look.add_argument("-l", "--list", action="store_true", help="list the fields of the loaded plugins")
     look.add_argument("--list-plugins", action="store_true", help="list the loaded plugins")
+    look.add_argument("--extraction", choices=[m.value for m in ExtractionMode], default="lazy",
+                      help="lazy (default, as libsinsp): one field per extract_fields call, when needed; batched: "
+                           "every field of a plugin in one call per event (the API allows it; many plugins break)")
     look.add_argument("filter", nargs="*", help="the filter (condition), e.g. 'x.word in (nginx, sshd)'")
     return parser
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from reference.host.capture import PPME_PLUGINEVENT_E, CaptureWriter, check_plugin_versions, read_capture
 from reference.host.engine import EventStream, PluginEvent
 from reference.errors import PlugrefError
-from reference.host.event_fields import BUILTINS, EventContext, ExtractionPlan, FieldTable
+from reference.host.event_fields import BUILTINS, EventContext, ExtractionMode, ExtractionPlan, FieldTable
 from reference.filter import compile_filter, parse
 from reference.host.libraries import open_library
 from reference.host.loader import LoadedPlugin
@@ -38,6 +38,7 @@ class Inspection:
     max_events: int | None = None                      # -n
     read: str | None = None                            # -r FILE
     write: str | None = None                           # -w FILE
+    extraction: ExtractionMode = ExtractionMode.LAZY   # --extraction (EXTRACT-BATCHED)
 
 
 class Inspector:
@@ -90,7 +91,7 @@ class Inspector:
             if event.plugin_id not in sources_by_id:
                 sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
             condition, formatter, plan = for_source(event.source)
-            context = EventContext(event, plan, sources_by_id[event.plugin_id])
+            context = EventContext(event, plan, sources_by_id[event.plugin_id], settings.extraction)
             if condition is not None and not condition.matches(context):
                 continue
             passed += 1
@@ -170,7 +171,7 @@ class Inspector:
             info = plugin.info
             out += [f"Name: {info.name}", f"Description: {info.description}", f"Contact: {info.contact}",
                     f"Version: {info.version}",
-                    f"Init Config Schema: {json.dumps(info.init_schema) if info.init_schema else ''}"]
+                    f"Init Config Schema: {info.init_schema_text or ''}"]
             if getattr(info, "contract", "0") == "3":  # capabilities, and what plugref does not drive (V3-CAPABILITIES)
                 unsupported = (f" (not yet supported by plugref: {', '.join(info.unsupported)})"
                                if info.unsupported else "")

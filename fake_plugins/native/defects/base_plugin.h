@@ -4,8 +4,9 @@
  *
  * Events: NUM_EVENTS payloads "n=<k>" (k from 1), BATCH_SIZE per batch, ts BASE_TS + k; EOF after
  * the last, and again on every later call. Fields: defect.n (uint64), defect.text (string, the
- * payload), defect.arg (string, argRequired: echoes its argument). Each string field has its own
- * result buffer, so several fields can be asked for in one extract_fields call.
+ * payload), defect.arg (string, argRequired: echoes its argument). Each request of a call has its own
+ * result buffer (up to MAX_REQUESTS), so several fields, or one field under several arguments,
+ * can be asked for in one extract_fields call.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,12 +35,12 @@ typedef struct {
 #endif
 #define BASE_TS 1650000000000000000ULL
 #define PAYLOAD_MAX 32
-#define NUM_FIELDS 3
+#define MAX_REQUESTS 32
 
 typedef struct {
     char error[256];
     char text[128];
-    char results[NUM_FIELDS][128];
+    char results[MAX_REQUESTS][128];
 } plugin_state;
 
 typedef struct {
@@ -161,6 +162,10 @@ static uint64_t event_number(const ss_plugin_event *evt) {
 int32_t plugin_extract_fields(void *sp, const ss_plugin_event *evt, uint32_t num_fields,
                               ss_plugin_extract_field *fields) {
     plugin_state *s = sp;
+    if (num_fields > MAX_REQUESTS) {
+        snprintf(s->error, sizeof s->error, "at most %d fields per extract_fields call", MAX_REQUESTS);
+        return 1;
+    }
     for (uint32_t k = 0; k < num_fields; k++) {
         ss_plugin_extract_field *f = &fields[k];
         f->field_present = false;
@@ -168,12 +173,12 @@ int32_t plugin_extract_fields(void *sp, const ss_plugin_event *evt, uint32_t num
             f->res_u64 = event_number(evt);
             f->field_present = true;
         } else if (f->field_id == 1) {
-            snprintf(s->results[1], sizeof s->results[1], "%.*s", (int)evt->datalen, (const char *)evt->data);
-            f->res_str = s->results[1];
+            snprintf(s->results[k], sizeof s->results[k], "%.*s", (int)evt->datalen, (const char *)evt->data);
+            f->res_str = s->results[k];
             f->field_present = memchr(evt->data, 0, evt->datalen) == NULL;
         } else if (f->field_id == 2 && f->arg[0]) {
-            snprintf(s->results[2], sizeof s->results[2], "%s", f->arg);
-            f->res_str = s->results[2];
+            snprintf(s->results[k], sizeof s->results[k], "%s", f->arg);
+            f->res_str = s->results[k];
             f->field_present = true;
         }
     }

@@ -32,6 +32,7 @@ CHECK_CLAUSES = {
     "load": "CHECK-LOAD", "identity": "CHECK-LOAD", "registry": "CHECK-LOAD",
     "init": "CHECK-INIT", "init-schema-configs": "CHECK-INIT", "init-invalid-configs": "CHECK-INIT",
     "open": "CHECK-OPEN", "next-batch": "CHECK-NEXT-BATCH", "extract": "CHECK-EXTRACT",
+    "batched-extraction": "CHECK-BATCHED-EXTRACTION",
     "event-to-string": "CHECK-EVENT-TO-STRING", "progress": "CHECK-PROGRESS", "teardown": "CHECK-TEARDOWN",
 }
 
@@ -118,12 +119,15 @@ def _line(outcome: CheckOutcome, reproduce: str | None) -> str:
         return f"PASS {outcome.name}"
     if outcome.status == "SKIP":
         return f"SKIP {outcome.name}: {outcome.reason}"
+    if outcome.status == "WARN":
+        return f"WARN {outcome.name}: {outcome.reason}"
     return f"FAIL {outcome.name}: {outcome.reason} (reproduce: {reproduce})"
 
 
 def report(args: argparse.Namespace, seed: int, run: CheckRun) -> tuple[str, int]:
     """The printed report and the exit status."""
-    counts = {status: sum(o.status == status for o in run.outcomes.values()) for status in ("PASS", "FAIL", "SKIP")}
+    counts = {status: sum(o.status == status for o in run.outcomes.values())
+              for status in ("PASS", "WARN", "FAIL", "SKIP")}
     status = EXIT_FAILED if counts["FAIL"] else EXIT_PASSED
     reproductions = {name: reproduction(args, seed, name) for name, o in run.outcomes.items() if o.status == "FAIL"}
     if args.json:
@@ -135,15 +139,17 @@ def report(args: argparse.Namespace, seed: int, run: CheckRun) -> tuple[str, int
             "checks": [{"name": o.name, "clause": CHECK_CLAUSES[o.name], "status": o.status, "reason": o.reason,
                         "notes": o.notes, "last_call": o.last_call, "reproduce": reproductions.get(o.name)}
                        for o in run.outcomes.values()],
-            "summary": {"passed": counts["PASS"], "failed": counts["FAIL"], "skipped": counts["SKIP"],
-                        "exit_status": status},
+            "summary": {"passed": counts["PASS"], "warned": counts["WARN"], "failed": counts["FAIL"],
+                        "skipped": counts["SKIP"], "exit_status": status},
         }
         return json.dumps(document, indent=2), status
     lines = [_headline(args.target, run.identity)]
     for outcome in run.outcomes.values():
         lines.append(_line(outcome, reproductions.get(outcome.name)))
         lines += [f"    note: {note}" for note in outcome.notes]
-    lines.append(f"summary: {counts['PASS']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped (seed {seed})")
+    warned = f"{counts['WARN']} warned, " if counts["WARN"] else ""
+    lines.append(f"summary: {counts['PASS']} passed, {warned}{counts['FAIL']} failed, {counts['SKIP']} skipped "
+                 f"(seed {seed})")
     return "\n".join(lines), status
 
 

@@ -8,6 +8,7 @@ that already crashed, so that one defect fails one check and does not take the o
 """
 from __future__ import annotations
 
+import base64
 import ctypes
 import json
 import os
@@ -30,7 +31,7 @@ from reference.tools.plugin_check.configs import NOT_JSON, invalid_configs, is_v
 
 #: The order checks are reported in.
 CHECK_NAMES = ("load", "identity", "registry", "init", "init-schema-configs", "init-invalid-configs", "open",
-               "next-batch", "extract", "event-to-string", "progress", "teardown")
+               "next-batch", "extract", "batched-extraction", "event-to-string", "progress", "teardown")
 
 #: The check that owns each plugin call: a crash or hang in that call fails this check.
 CALL_OWNERS = {
@@ -64,6 +65,15 @@ class CheckFailed(Exception):
         super().__init__(reason)
         self.reason = reason
         self.warnings = warnings or []
+
+
+class CheckWarning(Exception):
+    """The plugin keeps the contract but would break under a host the API allows (status WARN)."""
+
+    def __init__(self, reason: str, notes: list[str] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.notes = notes or []
 
 
 class CheckSkipped(Exception):
@@ -143,20 +153,41 @@ class NativeBatchReader:
 
 
 class RecordingLibrary:
-    """A PluginLibrary whose every call is announced (with `detail`) before it is made."""
+    """A PluginLibrary whose every call is announced (with `detail`) before it is made.
 
-    def __init__(self, library: PluginLibrary, announce: Callable[[str, str], None]):
+    Each announcement also says the call's position in the process (the n-th call of that
+    function, the m-th plugin call in all) and, for the calls that can be made again alone, what
+    it takes to replay it (`replay`): a crash may depend on the calls before it (a 32nd init is
+    not a bad config), and replaying the call in a fresh process tells the two apart.
+    """
+
+    def __init__(self, library: PluginLibrary, announce: Callable[..., None]):
         self.library = library
         self.announce = announce
         self.detail = ""
-        self.native_batches = NativeBatchReader(library.location) if isinstance(library, NativeLibrary) else None
+        self.counts: dict[str, int] = {}
+        self.total = 0
+        # Extractors export no next_batch: only a native source plugin's batches are re-read.
+        self.native_batches = NativeBatchReader(library.location) \
+            if isinstance(library, NativeLibrary) and "plugin_next_batch" in library.symbols else None
 
-    def _call(self, symbol: str, *args):
-        self.announce(f"plugin_{symbol}", self.detail)
-        return getattr(self.library, symbol)(*args)
+    def _announce(self, call: str, replay: dict | None = None) -> None:
+        self.counts[call] = self.counts.get(call, 0) + 1
+        self.total += 1
+        self.announce(call, self.detail, nth=self.counts[call], total=self.total, replay=replay)
+
+    def _call(self, symbol: str, *args, replay: dict | None = None):
+        self._announce(f"plugin_{symbol}", replay)
+        try:
+            return getattr(self.library, symbol)(*args)
+        finally:
+            self.announce_return()
+
+    def announce_return(self) -> None:
+        self.announce(None, "")
 
     def init(self, config: str):
-        return self._call("init", config)
+        return self._call("init", config, replay={"config": config})
 
     def destroy(self, state):
         return self._call("destroy", state)
@@ -166,7 +197,7 @@ class RecordingLibrary:
         return text if isinstance(text, str) else ""
 
     def open(self, state, params: str):
-        return self._call("open", state, params)
+        return self._call("open", state, params, replay={"params": params})
 
     def close(self, state, instance):
         return self._call("close", state, instance)
@@ -175,20 +206,25 @@ class RecordingLibrary:
         return self._call("get_progress", state, instance)
 
     def event_to_string(self, state, data: bytes):
-        return self._call("event_to_string", state, data)
+        return self._call("event_to_string", state, data, replay={"data": base64.b64encode(data).decode()})
 
     def extract_fields(self, state, event: Event, requests: list[ExtractRequest]) -> int:
-        return self._call("extract_fields", state, event, requests)
+        replay = {"data": base64.b64encode(event.data).decode(), "ts": event.ts, "evtnum": event.evtnum,
+                  "requests": [[r.field_id, r.field, r.arg, int(r.ftype)] for r in requests]}
+        return self._call("extract_fields", state, event, requests, replay=replay)
 
     def list_open_params(self, state):
         return self._call("list_open_params", state)
 
     def next_batch(self, state, instance) -> tuple[int, list[Event], Callable[[], list[Event]] | None]:
         """(rc, copies of the events, a function re-reading the plugin's memory of them)."""
-        self.announce("plugin_next_batch", self.detail)
-        if self.native_batches is not None:
-            return self.native_batches.next_batch(state, instance)
-        rc, events = self.library.next_batch(state, instance)
+        self._announce("plugin_next_batch")
+        try:
+            if self.native_batches is not None:
+                return self.native_batches.next_batch(state, instance)
+            rc, events = self.library.next_batch(state, instance)
+        finally:
+            self.announce_return()
         originals = list(events)
         copies = [Event(bytes(e.data), e.ts) for e in originals]
         # A Python plugin may hand out a bytearray and reuse it: re-read the very objects it gave.
@@ -364,6 +400,7 @@ def collect_events(ctx: CheckContext) -> Collection:
             except PlugrefError as exc:
                 again = None
                 found.batch_problems.append(f"batch {batch_number}: re-reading the batch failed: {exc.message}")
+            library.announce_return()
             for offset, (before, after) in enumerate(zip(batch, again or batch)):
                 if before != after:
                     found.batch_problems.append(
@@ -494,9 +531,11 @@ def check_init(ctx: CheckContext) -> list[str]:
         raise CheckFailed(f"the given init config is refused by the plugin's schema: {exc.reason}") from None
     ctx.library.detail = f"config {text!r}"
     state, rc = ctx.library.init(text)
+    if state is None and rc == ReturnCode.SUCCESS:
+        raise CheckFailed(f"init with config {text!r} returned SUCCESS but a NULL state")
     if state is None:
-        raise CheckFailed(f"init with config {text!r} returned a NULL state (rc {rc}): the framework can read "
-                          f"no error message")
+        raise CheckFailed(f"init with config {text!r} failed (rc {rc}) and returned a NULL state, so no reason can "
+                          f"be read")
     if rc != ReturnCode.SUCCESS:
         error = ctx.library.get_last_error(state)
         ctx.release(state)
@@ -547,20 +586,21 @@ def check_init_schema_configs(ctx: CheckContext) -> list[str]:
     return []
 
 
-def _invalid_config_problem(ctx: CheckContext, config: str, accepted: list[str]) -> str | None:
+def _invalid_config_problem(ctx: CheckContext, config: str, accepted: list[str], null_states: list[str]) -> str | None:
     ctx.library.detail = f"config {config!r}"
     state, rc = ctx.library.init(config)
     if rc == ReturnCode.SUCCESS and state is not None:
         ctx.release(state)
-        if ctx.info.init_schema is None:
-            return None  # without a schema, plugref cannot tell valid from invalid
-        if config in NOT_JSON:
-            return f"init accepted {config!r}, which is not JSON, though the plugin declares a JSON schema"
-        accepted.append(config)  # the framework validates first, so the plugin may rely on it
+        if ctx.info.init_schema is not None:
+            # With a JSON schema the framework refuses what the schema refuses (non-JSON included)
+            # before init, so the plugin may rely on it.
+            accepted.append(config)
         return None
     if state is None:
-        return (f"init failed on {config!r} (rc {rc}) with a NULL state: the framework can read no error "
-                f"message (return a state and set the last error)")
+        # The 0.3.0 header asks for NULL on failure; the framework then says only "Plugin handle or
+        # get_last_error function not defined". Returning a state with the error is friendlier.
+        null_states.append(config)
+        return None
     error = ctx.library.get_last_error(state)
     ctx.release(state)
     if not error.strip():
@@ -572,7 +612,8 @@ def check_init_invalid_configs(ctx: CheckContext) -> list[str]:
     if ctx.avoids("init"):
         raise CheckSkipped("init crashed or hung earlier (see the init check)")
     accepted: list[str] = []
-    problems = [p for p in (_invalid_config_problem(ctx, text, accepted) for text in NOT_JSON) if p]
+    null_states: list[str] = []
+    problems = [p for p in (_invalid_config_problem(ctx, text, accepted, null_states) for text in NOT_JSON) if p]
     if problems:
         raise failed(problems)
     if ctx.info.init_schema is not None:
@@ -580,15 +621,20 @@ def check_init_invalid_configs(ctx: CheckContext) -> list[str]:
         def every_invalid_config_fails_cleanly(config: str) -> None:
             if config in NOT_JSON or is_valid_config(ctx.info.init_schema, config):
                 return
-            problem = _invalid_config_problem(ctx, config, accepted)
+            problem = _invalid_config_problem(ctx, config, accepted, null_states)
             assert problem is None, problem
 
         _run_property(ctx, every_invalid_config_fails_cleanly)
+    notes = []
+    if null_states:
+        unique = list(dict.fromkeys(null_states))
+        notes.append(f"init failed on {len(unique)} config(s) (e.g. {unique[0]!r}) returning a NULL state, as the "
+                     f"0.3.0 header allows; users then see no reason (return a state with the last error to give one)")
     if accepted:
         unique = list(dict.fromkeys(accepted))
-        return [f"init accepted {len(unique)} config(s) its schema refuses (e.g. {unique[0]}): fine under a "
-                f"framework that validates first, as 0.3.0 does"]
-    return []
+        notes.append(f"init accepted {len(unique)} config(s) its schema refuses (e.g. {unique[0]!r}): fine under a "
+                     f"framework that validates first, as 0.3.0 does")
+    return notes
 
 
 def check_open(ctx: CheckContext) -> list[str]:
@@ -688,7 +734,9 @@ def _type_problem(f: FieldInfo, value: object) -> str | None:
     return None
 
 
-def _extract(ctx: CheckContext, state: Any, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[object]:
+def _extract_rc(ctx: CheckContext, state: Any, event: Event,
+                wanted: list[tuple[FieldInfo, str]]) -> tuple[int, list[object]]:
+    """One extract_fields call: its return code and the values (None: no value), type-checked."""
     requests = [ExtractRequest(f.field_id, f.name, arg, f.type) for f, arg in wanted]
     ctx.library.detail = (f"event {event.evtnum} ({describe_bytes(event.data, 24)}), "
                           + ", ".join(f"{f.name}[{arg!r}]" if arg else f.name for f, arg in wanted))
@@ -697,38 +745,42 @@ def _extract(ctx: CheckContext, state: Any, event: Event, wanted: list[tuple[Fie
     except PlugrefError as exc:
         raise CheckFailed(f"{ctx.library.detail}: {exc.message}") from None
     if rc != ReturnCode.SUCCESS:
-        return [None] * len(requests)  # no value (EXTRACT-FAILURE-NO-VALUE)
+        return rc, [None] * len(requests)  # no value (EXTRACT-FAILURE-NO-VALUE)
     values = [request.value for request in requests]
     for (f, _), value in zip(wanted, values):
         problem = _type_problem(f, value)
         if problem:
             raise CheckFailed(f"{ctx.library.detail}: {problem}")
-    return values
+    return rc, values
 
 
-def check_extract(ctx: CheckContext) -> list[str]:
-    info = ctx.info
-    if not info.fields:
-        raise CheckSkipped("the plugin declares no fields")
+def _extract(ctx: CheckContext, state: Any, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[object]:
+    return _extract_rc(ctx, state, event, wanted)[1]
+
+
+def _extraction_events(ctx: CheckContext) -> list[Event]:
+    """The events to extract from: those read (source plugins) or sample payloads (extractors)."""
     now = time.time_ns()
-    if info.is_source:
+    if ctx.info.is_source:
         raw_events = _needs_source_events(ctx).events[:ctx.options.max_events]
         if not raw_events:
             raise CheckSkipped("the plugin produced no events to extract from")
     else:
         raw_events = [Event(payload, now) for payload in SAMPLE_PAYLOADS]
-    events = [Event(e.data, now if e.ts == TS_NOW else e.ts, number) for number, e in enumerate(raw_events, 1)]
+    return [Event(e.data, now if e.ts == TS_NOW else e.ts, number) for number, e in enumerate(raw_events, 1)]
+
+
+def check_extract(ctx: CheckContext) -> list[str]:
+    """Every field, one per call as libsinsp asks them, with no argument and with generated ones."""
+    info = ctx.info
+    if not info.fields:
+        raise CheckSkipped("the plugin declares no fields")
+    events = _extraction_events(ctx)
     state = ctx.init_state()
     fields = list(info.fields)
     present = 0
     for event in events:
-        alone = [_extract(ctx, state, event, [(f, "")])[0] for f in fields]
-        together = _extract(ctx, state, event, [(f, "") for f in fields])
-        present += sum(v is not None for v in alone)
-        for f, single, batched in zip(fields, alone, together):
-            if single != batched:
-                raise CheckFailed(f"event {event.evtnum}: field {f.name} is {single!r} when asked alone but "
-                                  f"{batched!r} when asked with the other fields in one extract_fields call")
+        present += sum(_extract(ctx, state, event, [(f, "")])[0] is not None for f in fields)
 
     @given(st.sampled_from(events), st.sampled_from(fields), ARGS)
     def any_argument_is_safe(event: Event, f: FieldInfo, arg: str) -> None:
@@ -736,6 +788,8 @@ def check_extract(ctx: CheckContext) -> list[str]:
 
     _run_property(ctx, any_argument_is_safe)
     if not info.is_source:
+        now = time.time_ns()
+
         @given(st.binary(max_size=512) | st.text(max_size=64).map(str.encode), st.sampled_from(fields), ARGS)
         def any_payload_is_safe(data: bytes, f: FieldInfo, arg: str) -> None:
             _extract(ctx, state, Event(data, now, 1), [(f, arg)])
@@ -743,6 +797,84 @@ def check_extract(ctx: CheckContext) -> list[str]:
         _run_property(ctx, any_payload_is_safe)
     ctx.release(state)
     return [f"{len(fields)} fields on {len(events)} events, {present} values present without argument"]
+
+
+#: Arguments tried together on one field (JSON pointers, keys, indexes), so that two requests of
+#: the same field in one call are likely to have different values.
+PROBE_ARGS = ("", "/a", "/b", "/b/c/0", "/user/name", "a", "b", "key", "0", "1", "2", "3")
+#: Events the batched-extraction check looks at (each costs one call per request, and one batch).
+BATCH_CHECK_EVENTS = 50
+
+
+def check_batched_extraction(ctx: CheckContext) -> list[str]:
+    """The fields of each event asked one per call and then all in one call, as a batching host
+    would: the API allows it, libsinsp 0.3.0 does not do it, and plugins built with some SDKs
+    break under it (one result buffer per field ID; the whole call failing at the first field)."""
+    info = ctx.info
+    if not info.fields:
+        raise CheckSkipped("the plugin declares no fields")
+    if ctx.avoids("extract"):
+        raise CheckSkipped("extract_fields crashed or hung earlier (see the extract check)")
+    events = _extraction_events(ctx)[:BATCH_CHECK_EVENTS]
+    state = ctx.init_state()
+    wanted = [(f, arg) for f in info.fields for arg in (PROBE_ARGS if f.arg_required else ("",))]
+    try:
+        return _compare_alone_and_together(ctx, state, events, wanted)
+    except CheckFailed as exc:
+        raise CheckSkipped(f"extraction breaks the contract on its own (see the extract check): {exc.reason}") from None
+    finally:
+        ctx.release(state)
+
+
+def _compare_alone_and_together(ctx: CheckContext, state: Any, events: list[Event],
+                                wanted: list[tuple[FieldInfo, str]]) -> list[str]:
+    info = ctx.info
+    aliased: dict[str, str] = {}
+    voided: dict[str, str] = {}
+    differing: dict[str, str] = {}
+    for event in events:
+        alone = [_extract(ctx, state, event, [w])[0] for w in wanted]
+        # One field under two arguments whose values differ, the two in one call.
+        for f in info.fields:
+            present = {}
+            for (g, arg), value in zip(wanted, alone):
+                if g is f and value is not None and value not in present.values():
+                    present[arg] = value
+            if len(present) < 2 or f.name in aliased:
+                continue
+            (first, a), (second, b) = list(present.items())[:2]
+            rc, (x, y) = _extract_rc(ctx, state, event, [(f, first), (f, second)])
+            if rc == ReturnCode.SUCCESS and (x, y) != (a, b):
+                aliased[f.name] = (f"event {event.evtnum}: {f.name}[{first}] and {f.name}[{second}] are {a!r} and "
+                                   f"{b!r} alone, but {x!r} and {y!r} in one call")
+        # Every field together.
+        rc, together = _extract_rc(ctx, state, event, wanted)
+        if rc != ReturnCode.SUCCESS:
+            if any(v is not None for v in alone):
+                failing = sorted({f.name for (f, _), v in zip(wanted, alone) if v is None})
+                good = sorted({f.name for (f, _), v in zip(wanted, alone) if v is not None})
+                key = ", ".join(failing) or "(none)"
+                voided.setdefault(key, f"event {event.evtnum}: the call failed as a whole (rc {rc}) though, asked "
+                                       f"alone, {', '.join(good)} have values; failing alone: {key}")
+            continue
+        for (f, arg), a, t in zip(wanted, alone, together):
+            label = f"{f.name}[{arg}]" if arg else f.name
+            if a != t and f.name not in aliased:
+                differing.setdefault(label, f"event {event.evtnum}: {label} is {a!r} alone but {t!r} in one "
+                                            f"call with the other fields")
+    findings = []
+    if aliased:
+        findings.append(f"{', '.join(aliased)}: two arguments of one field in one call read the same value (one "
+                        f"result buffer per field?)")
+    if voided:
+        findings.append(f"the whole call fails when one of {'; '.join(sorted(voided))[:200]} fails")
+    if differing:
+        findings.append(f"{', '.join(list(differing)[:8])} read differently in one call")
+    if findings:
+        notes = list(aliased.values()) + list(voided.values()) + list(differing.values())
+        raise CheckWarning("unsafe under a host that asks several fields per extract_fields call (the API allows "
+                           "it; libsinsp 0.3.0 asks one at a time): " + "; ".join(findings), notes[:LISTED_PROBLEMS])
+    return [f"{len(wanted)} requests on {len(events)} events read the same alone and in one call"]
 
 
 def check_teardown(ctx: CheckContext) -> list[str]:
@@ -826,6 +958,7 @@ CHECKS: dict[str, Callable[[CheckContext], list[str]]] = {
     "open": check_open,
     "next-batch": check_next_batch,
     "extract": check_extract,
+    "batched-extraction": check_batched_extraction,
     "event-to-string": check_event_to_string,
     "progress": check_progress,
     "teardown": check_teardown,

@@ -6,7 +6,12 @@ fd 1 is pointed at stderr first, so that whatever the plugin prints cannot corru
     {"kind": "fatal", "message": ...}                  the target is no plugin at all; nothing else follows
     {"kind": "identity", "identity": {...}}            after read_info succeeded
     {"kind": "start", "check": name}                   before each check
-    {"kind": "call", "call": "plugin_x", "detail": ..} before each plugin call
+    {"kind": "call", "call": "plugin_x", "detail": .., "nth": n, "total": m, "replay": {...} | null}
+                                                       before each plugin call: its position (the
+                                                       n-th call of plugin_x, the m-th in all) and
+                                                       what replaying it alone takes
+    {"kind": "returned"}                               after each plugin call (the per-call timeout
+                                                       applies only between the two)
     {"kind": "result", "check": name, "status": "PASS|FAIL|SKIP", "reason": ..., "notes": [...]}
     {"kind": "done"}
 
@@ -14,6 +19,7 @@ A line that never comes is the information: the parent blames the last call anno
 """
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -21,8 +27,10 @@ import traceback
 
 from reference.errors import LoadError, PlugrefError
 from reference.host.libraries import open_library
-from reference.host.loader import read_info
-from reference.tools.plugin_check.checks import CHECKS, CheckContext, CheckFailed, CheckOptions, CheckSkipped, RecordingLibrary, describe_identity
+from reference.contract.v0_3 import Event, ExtractRequest, FieldType
+from reference.host.loader import read_info, validate_init_config
+from reference.tools.plugin_check.checks import (CHECKS, CheckContext, CheckFailed, CheckOptions, CheckSkipped,
+                                                 CheckWarning, RecordingLibrary, describe_identity)
 
 
 class Channel:
@@ -35,8 +43,13 @@ class Channel:
             written = os.write(self.fd, data)
             data = data[written:]
 
-    def announce(self, call: str, detail: str) -> None:
-        self.send({"kind": "call", "call": call, "detail": detail})
+    def announce(self, call: str | None, detail: str, *, nth: int | None = None, total: int | None = None,
+                 replay: dict | None = None) -> None:
+        """A plugin call about to be made, or (call None) the last one returned."""
+        if call is None:
+            self.send({"kind": "returned"})
+            return
+        self.send({"kind": "call", "call": call, "detail": detail, "nth": nth, "total": total, "replay": replay})
 
 
 def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> None:
@@ -72,6 +85,8 @@ def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> Non
             notes = checks[name](context) or []
         except CheckFailed as exc:
             status, reason, notes = "FAIL", exc.reason, exc.warnings
+        except CheckWarning as exc:
+            status, reason, notes = "WARN", exc.reason, exc.notes
         except CheckSkipped as exc:
             status, reason = "SKIP", exc.reason
         except PlugrefError as exc:
@@ -90,5 +105,40 @@ def main(job_text: str) -> int:
     job = json.loads(job_text)
     options = CheckOptions(**{**job["options"], "avoid": frozenset(job["options"].get("avoid", ()))})
     run_checks(options, job["checks"], Channel(protocol_fd))
+    sys.stdout.flush()
+    return 0
+
+
+def replay_call(options: CheckOptions, call: str, replay: dict, channel: Channel) -> None:
+    """Make `call` again with its recorded arguments, in this fresh process, after only the calls
+    it needs (load, init with --init, open): a crash that comes back is the call's own."""
+    library = open_library(options.target)
+    info = read_info(library)
+    if call == "plugin_init":
+        state, rc = library.init(replay["config"])
+        channel.send({"kind": "replayed", "rc": rc})
+        return
+    state, rc = library.init(validate_init_config(info, options.init_config, library.location))
+    if call == "plugin_open":
+        _, rc = library.open(state, replay["params"])
+    elif call == "plugin_event_to_string":
+        library.event_to_string(state, base64.b64decode(replay["data"]))
+    elif call == "plugin_extract_fields":
+        event = Event(base64.b64decode(replay["data"]), replay["ts"], replay["evtnum"])
+        requests = [ExtractRequest(i, name, arg, FieldType(ftype)) for i, name, arg, ftype in replay["requests"]]
+        rc = library.extract_fields(state, event, requests)
+    channel.send({"kind": "replayed", "rc": rc})
+
+
+def replay_main(job_text: str) -> int:
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    job = json.loads(job_text)
+    options = CheckOptions(**{**job["options"], "avoid": frozenset(job["options"].get("avoid", ()))})
+    channel = Channel(protocol_fd)
+    try:
+        replay_call(options, job["call"], job["replay"], channel)
+    except PlugrefError as exc:  # refused, not crashed: the call returned
+        channel.send({"kind": "replayed", "error": exc.message})
     sys.stdout.flush()
     return 0

@@ -47,7 +47,8 @@ class CheckRun:
 class _ChildEnd:
     finished: bool
     current: str | None
-    last_call: tuple[str, str] | None
+    #: The last "call" message: call, detail, nth, total, replay.
+    last_call: dict | None
     how: str
     stderr_tail: str
 
@@ -96,21 +97,26 @@ def _run_child(options: CheckOptions, names: list[str], timeout: float, on_messa
                 chunk = os.read(process.stdout.fileno(), 65536)
                 if not chunk:
                     break
-                deadline = time.monotonic() + timeout
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
+                in_call = False
                 for line in lines:
                     message = json.loads(line)
                     kind = message["kind"]
+                    in_call = kind == "call"
                     if kind == "start":
                         current, last_call = message["check"], None
                     elif kind == "call":
-                        last_call = (message["call"], message["detail"])
+                        last_call = message
                     elif kind == "result":
                         current, last_call = None, None
                     elif kind == "done":
                         finished = True
-                    on_message(message)
+                    if kind != "returned":
+                        on_message(message)
+                # --timeout bounds a plugin call; between calls plugref itself works (Hypothesis
+                # drawing inputs, a loaded machine), which only the grace period bounds.
+                deadline = time.monotonic() + (timeout if in_call else max(timeout, STARTUP_GRACE_SECONDS))
         process.stdout.close()
         returncode = process.wait()
         how = f"timed out (no answer within {timeout:g} s)" if timed_out else _describe_exit(returncode)
@@ -119,10 +125,35 @@ def _run_child(options: CheckOptions, names: list[str], timeout: float, on_messa
         os.unlink(stderr_path)
 
 
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _replay(options: CheckOptions, call: str, replay: dict, timeout: float) -> str:
+    """Make `call` again alone in a fresh process (after load, init and open only); what happened."""
+    job = json.dumps({"options": {**asdict(options), "avoid": sorted(options.avoid)}, "call": call,
+                      "replay": replay})
+    command = [sys.executable, "-m", "reference.tools.plugin_check", "--replay", job]
+    try:
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
+                                timeout=max(timeout, STARTUP_GRACE_SECONDS))
+    except subprocess.TimeoutExpired:
+        return f"made again alone in a fresh process, {call} hung too"
+    answered = any(json.loads(line).get("kind") == "replayed" for line in result.stdout.splitlines() if line.strip())
+    if answered and result.returncode == 0:
+        return (f"made again alone in a fresh process, {call} returned normally: the failure depends on the calls "
+                f"made before it in the same process")
+    return f"made again alone in a fresh process, {call} {_describe_exit(result.returncode)} too"
+
+
 def _owner(call: str | None, current: str) -> str:
-    """The check a crash in `call` fails: its owner, except that init checks own their own inits."""
+    """The check a crash in `call` fails: its owner, except that init checks own their own inits
+    and both extraction checks their own extract_fields calls."""
     owner = CALL_OWNERS.get(call or "", current)
     if owner == "init" and current.startswith("init"):
+        return current
+    if owner == "extract" and current == "batched-extraction":
         return current
     return owner
 
@@ -162,9 +193,14 @@ def run_isolated(options: CheckOptions, selected: list[str], timeout: float) -> 
                 outcomes.setdefault(name, CheckOutcome(name, "SKIP", "not run (the child stopped early)"))
             break
         current = end.current or next((n for n in pending if n not in outcomes), "load")
-        call, detail = end.last_call or (None, "")
+        last = end.last_call or {}
+        call, detail = last.get("call"), last.get("detail") or ""
         where = f" in {call}" + (f" ({detail})" if detail else "") if call else ""
+        if call and last.get("nth"):
+            where += f", the {_ordinal(last['nth'])} {call} call of the process ({_ordinal(last['total'])} plugin call)"
         reason = f"the plugin {end.how}{where}" + (f"; stderr: {end.stderr_tail}" if end.stderr_tail else "")
+        if call and last.get("replay") is not None:
+            reason += "; " + _replay(child_options, call, last["replay"], timeout)
         owner = _owner(call, current)
         if current == "load" or owner == "load":
             outcomes["load"] = CheckOutcome("load", "FAIL", reason, last_call=call)
