@@ -169,8 +169,8 @@ SWITCHES = {
     "NATIVE-BAD-INPUT": ("reference/host/native.py", "        if count > MAX_BATCH_EVENTS:\n",
                          "        if False:\n"),
     "NATIVE-API-DISPATCH": ("reference/host/native.py", "    if major in (1, 2, 3):\n", "    if False:\n"),
-    "NATIVE-MEMORY-COPY": ("reference/host/native.py", "events.append(Event(string_at(raw.data, length) if length else b\"\", raw.ts))",
-                           "events.append(Event(ctypes.cast(raw.data, ctypes.POINTER(ctypes.c_char * max(length, 1))).contents, raw.ts))"),
+    "NATIVE-MEMORY-COPY": ("reference/host/native.py", "events.append(Event(string_at(data, length) if length else b\"\", ts))",
+                           "events.append(Event((ctypes.c_char * max(length, 1)).from_address(data), ts))"),
 }
 
 

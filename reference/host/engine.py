@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reference.contract.v0_3 import TS_NOW, Event, ReturnCode
 from reference.errors import PluginCallError
 from reference.host.loader import LoadedPlugin
 
 
-@dataclass(frozen=True)
-class PluginEvent:
-    """An event as the framework holds it (PPME_PLUGINEVENT_E): numbered, stamped, attributed."""
+class PluginEvent(NamedTuple):
+    """An event as the framework holds it (PPME_PLUGINEVENT_E): numbered, stamped, attributed.
+
+    A named tuple, the lightest immutable record: the stream makes one per event.
+    """
 
     num: int
     ts: int
@@ -26,6 +28,9 @@ class PluginEvent:
     def as_plugin_input(self) -> Event:
         """The `ss_plugin_event` extract_fields receives: payload, timestamp and event number."""
         return Event(self.data, self.ts, self.num)
+
+
+_BATCH_DONE = object()  # what the batch iterator gives once it is exhausted
 
 
 class EventStream:
@@ -39,15 +44,19 @@ class EventStream:
         self.plugin = plugin
         self.clock = clock
         self.count = 0
-        self._batch: list = []
+        # The rest of the current batch; an iterator, so that taking the next event moves nothing.
+        self._batch: Iterator[Event] = iter(())
         self._deferred = ReturnCode.SUCCESS
         self.ended = False
+        # A loaded plugin's info never changes, so the attribution is read once, not per event.
+        self._plugin_id, self._source = plugin.info.id, plugin.info.event_source
 
     def next(self) -> PluginEvent | None:
         """The next event; None on a timeout (try again). Raises PluginCallError on failure."""
         if self.ended:
             return None
-        if not self._batch:
+        raw = next(self._batch, _BATCH_DONE)
+        if raw is _BATCH_DONE:
             if self._deferred != ReturnCode.SUCCESS:
                 rc, self._deferred = self._deferred, ReturnCode.SUCCESS
                 return self._settle(rc)
@@ -56,13 +65,12 @@ class EventStream:
                 if rc == ReturnCode.SUCCESS:
                     raise PluginCallError(f"unexpected 0 size event returned by plugin {self.plugin.name}")
                 return self._settle(rc)
-            self._batch = list(events)
+            self._batch = iter(events)
             self._deferred = rc
-        raw = self._batch.pop(0)
+            raw = next(self._batch)
         self.count += 1
-        info = self.plugin.info
         ts = self.clock() if raw.ts == TS_NOW else raw.ts
-        return PluginEvent(self.count, ts, info.id, info.event_source, bytes(raw.data))
+        return PluginEvent(self.count, ts, self._plugin_id, self._source, bytes(raw.data))
 
     def _settle(self, rc: ReturnCode) -> None:
         if rc == ReturnCode.EOF:
