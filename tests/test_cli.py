@@ -67,3 +67,29 @@ def test_json_alerts(capsys):
     alert = json.loads(out.splitlines()[0])
     assert alert["rule"] == "Shell run by root" and alert["output_fields"]["counter.n"] == 2
     assert "Events read: 2" in err
+
+
+def test_inspect_imports_neither_the_falco_layer_nor_the_plugin_checker():
+    # `plugref inspect` is started for every differential example: it must not pay for jsonschema,
+    # YAML rules (the Falco layer) or Hypothesis (plugref check), which it never uses. The plugin
+    # has no init schema, so nothing needs jsonschema.
+    from fake_plugins.native.build import build_generator
+
+    plugin = str(build_generator())
+    program = ("import sys\n"
+               "from reference.tools.cli import main\n"
+               f"status = main(['inspect', '-H', {plugin + ':5 2'!r}, '-I', {plugin!r}, '-p', '%x.i', 'x.i > 2'])\n"
+               "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('hypothesis', 'jsonschema', 'yaml')\n"
+               "               or m.startswith(('reference.falco', 'reference.tools.plugin_check')))\n"
+               "print(status, heavy)\n")
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stdout + result.stderr
+
+
+def test_check_options_are_still_parsed_when_check_is_the_command():
+    from reference.tools.cli import build_parser, command_of
+
+    argv = ["check", "fake_plugins.counter", "--only", "load", "--max-events", "3"]
+    args = build_parser(command_of(argv)).parse_args(argv)
+    assert (args.command, args.only, args.max_events) == ("check", ["load"], 3)
+    assert command_of(["inspect", "-I", "check"]) == "inspect"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 #: The plugin API version this framework implements (clause API-VERSION-COMPAT).
 FRAMEWORK_API_VERSION = "0.3.0"
@@ -54,12 +54,12 @@ class SchemaType(enum.IntEnum):
     JSON = 1
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """`ss_plugin_event`: what next_batch hands out and extract_fields receives.
 
     `evtnum` is ignored when a plugin produces the event; the framework numbers events from 1 and
-    passes that number back on extraction.
+    passes that number back on extraction. A named tuple, not a dataclass: one is made per event,
+    and a tuple is the lightest immutable record Python has.
     """
 
     data: bytes

@@ -269,6 +269,8 @@ class CaptureReader(Iterator[CaptureEvent]):
         self.skipped_blocks = 0
         self.compressed = False
         self._pos = 0
+        self._buffer = b""  # read ahead of the position (see _fill); blocks are cut from it
+        self._at = 0
         self._size: int | None = None
         self._owned: BinaryIO | None = None
         self._done = False
@@ -333,26 +335,38 @@ class CaptureReader(Iterator[CaptureEvent]):
         raise CaptureError(self.name, offset, reason)
 
     def _read(self, n: int) -> bytes:
-        """Up to `n` bytes (fewer only at the end of the file), in chunks so that a length field
-        promising more than the file holds never allocates that much."""
+        """Up to `n` bytes (fewer only at the end of the file), cut from a buffer of the file."""
+        end = self._at + n
+        if end > len(self._buffer):
+            self._fill(n)
+            end = n
+        data = self._buffer[self._at:end]
+        self._at += len(data)
+        self._pos += len(data)
+        return data
+
+    def _fill(self, n: int) -> None:
+        """Make the buffer start at the current position and hold the next `n` bytes, or all the
+        file has left. The file is read in chunks of at most READ_CHUNK bytes, so that blocks are
+        cut from large reads, and a length field promising more than the file holds never
+        allocates that much. Each chunk is a single read of the stream (`read1`), so damage in a
+        gzip stream is noticed within one chunk of the blocks that reach it."""
+        parts = [self._buffer[self._at:]]
+        have = len(parts[0])
+        read = getattr(self._f, "read1", self._f.read)
         try:
-            if n <= READ_CHUNK:
-                data = self._f.read(n)
-            else:
-                parts, left = [], n
-                while left:
-                    part = self._f.read(min(left, READ_CHUNK))
-                    if not part:
-                        break
-                    parts.append(part)
-                    left -= len(part)
-                data = b"".join(parts)
+            while have < n:
+                part = read(READ_CHUNK)
+                if not part:
+                    break
+                parts.append(part)
+                have += len(part)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             self._fail(self._pos, f"gzip data is corrupt or truncated: {exc}")
         except OSError as exc:
             self._fail(self._pos, f"cannot read: {exc.strerror or exc}")
-        self._pos += len(data)
-        return data
+        self._buffer = parts[0] if len(parts) == 1 else b"".join(parts)
+        self._at = 0
 
     def _skip(self, n: int) -> int:
         skipped = 0

@@ -6,25 +6,30 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from reference.contract.v0_3 import TS_NOW, Event, ReturnCode
 from reference.errors import PluginCallError
 from reference.host.loader import LoadedPlugin
 
 
-@dataclass(frozen=True)
-class AttributedEvent(Event):
-    """The 0.3.0 `ss_plugin_event` with what the host knows besides: the ID of the plugin whose
-    event it is and its source, which a 3.x extraction input carries (V3-EXTRACT-ONE-FIELD)."""
+class AttributedEvent(NamedTuple):
+    """The 0.3.0 `ss_plugin_event` (`data`, `ts`, `evtnum`, as `Event`) with what the host knows
+    besides: the ID of the plugin whose event it is and its source, which a 3.x extraction input
+    carries (V3-EXTRACT-ONE-FIELD)."""
 
+    data: bytes
+    ts: int
+    evtnum: int
     plugin_id: int = 0
     source: str = ""
 
 
-@dataclass(frozen=True)
-class PluginEvent:
-    """An event as the framework holds it (PPME_PLUGINEVENT_E): numbered, stamped, attributed."""
+class PluginEvent(NamedTuple):
+    """An event as the framework holds it (PPME_PLUGINEVENT_E): numbered, stamped, attributed.
+
+    A named tuple, the lightest immutable record: the stream makes one per event.
+    """
 
     num: int
     ts: int
@@ -39,6 +44,9 @@ class PluginEvent:
         return AttributedEvent(self.data, self.ts, self.num, self.plugin_id, self.source)
 
 
+_BATCH_DONE = object()  # what the batch iterator gives once it is exhausted
+
+
 class EventStream:
     """Pulls events from an open source plugin, one at a time.
 
@@ -50,16 +58,20 @@ class EventStream:
         self.plugin = plugin
         self.clock = clock
         self.count = 0
-        self._batch: list = []
+        # The rest of the current batch; an iterator, so that taking the next event moves nothing.
+        self._batch: Iterator[Event] = iter(())
         self._deferred = ReturnCode.SUCCESS
         self.ended = False
         self.first_ts: int | None = None
+        # A loaded plugin's info never changes, so the attribution is read once, not per event.
+        self._plugin_id, self._source = plugin.info.id, plugin.info.event_source
 
     def next(self) -> PluginEvent | None:
         """The next event; None on a timeout (try again). Raises PluginCallError on failure."""
         if self.ended:
             return None
-        if not self._batch:
+        raw = next(self._batch, _BATCH_DONE)
+        if raw is _BATCH_DONE:
             if self._deferred != ReturnCode.SUCCESS:
                 rc, self._deferred = self._deferred, ReturnCode.SUCCESS
                 return self._settle(rc)
@@ -68,15 +80,14 @@ class EventStream:
                 if rc == ReturnCode.SUCCESS:
                     raise PluginCallError(f"unexpected 0 size event returned by plugin {self.plugin.name}")
                 return self._settle(rc)
-            self._batch = list(events)
+            self._batch = iter(events)
             self._deferred = rc
-        raw = self._batch.pop(0)
+            raw = next(self._batch)
         self.count += 1
-        info = self.plugin.info
         ts = self.clock() if raw.ts == TS_NOW else raw.ts
         if self.first_ts is None:
             self.first_ts = ts
-        return PluginEvent(self.count, ts, info.id, info.event_source, bytes(raw.data), self.first_ts)
+        return PluginEvent(self.count, ts, self._plugin_id, self._source, bytes(raw.data), self.first_ts)
 
     def _settle(self, rc: ReturnCode) -> None:
         if rc == ReturnCode.EOF:

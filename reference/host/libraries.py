@@ -9,8 +9,6 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-import yaml
-
 from reference.contract.v0_3 import PluginLibrary
 from reference.errors import PlugrefError
 from reference.host.native import is_native_path, open_native
@@ -26,6 +24,8 @@ def open_library(spec: str) -> PluginLibrary:
     if path.suffix in DEFINITION_SUFFIXES:
         if not path.is_file():
             raise PlugrefError(f"cannot load plugin {spec}: no such definition file")
+        import yaml  # here, not at the top: only definition files need it
+
         from fake_plugins.defined import DefinedLibrary  # definitions are a test-plugin format
 
         try:

@@ -11,8 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from reference.contract.v0_3 import (
     BASE_REQUIRED_SYMBOLS,
     FRAMEWORK_API_VERSION,
@@ -105,6 +103,8 @@ def _read_init_schema(library: PluginLibrary, name: str, where: str) -> tuple[di
     if not isinstance(schema, dict):
         raise LoadError(where, f"error in plugin {name}: get_init_schema did not return a json object",
                         "INIT-SCHEMA")
+    import jsonschema  # here, not at the top: only plugins with an init schema need it (start-up time)
+
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as exc:
@@ -195,6 +195,8 @@ def validate_init_config(info: PluginInfo, config: str, where: str) -> str:
     except (ValueError, RecursionError):
         raise LoadError(where, f"error in plugin {info.name}: init config is not a valid json",
                         "INIT-SCHEMA") from None
+    import jsonschema
+
     validator = jsonschema.validators.validator_for(info.init_schema)(info.init_schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,10 @@ assert ctypes.sizeof(NativeEvent) == 32, "ss_plugin_event must be 32 bytes"
 assert ctypes.sizeof(NativeExtractField) == 48, "ss_plugin_extract_field must be 48 bytes"
 assert NativeExtractField.field_present.offset == 28 and NativeExtractField.res_str.offset == 32
 assert NativeEvent.ts.offset == 24
+
+#: `ss_plugin_event` as `struct` reads it (evtnum, data, datalen, ts, with the C padding).
+_EVENT_LAYOUT = struct.Struct("@QPIQ")
+assert _EVENT_LAYOUT.size == ctypes.sizeof(NativeEvent), "ss_plugin_event as struct must match ctypes"
 
 _P = ctypes.c_void_p
 _STR = ctypes.c_void_p  # strings come back as raw pointers so that NULL and bad bytes can be told apart
@@ -229,17 +234,18 @@ class NativeLibrary:
             raise PluginCallError(f"{where} returned {count} events in one batch (more than {MAX_BATCH_EVENTS})")
         if not evts:
             raise PluginCallError(f"{where} returned {count} events but a NULL event array")
+        # The array is read in one copy and unpacked by `struct`, rather than through a ctypes
+        # view per event; the payloads are then copied one by one.
+        array = ctypes.string_at(evts, count * _EVENT_LAYOUT.size)
         events = []
         string_at = ctypes.string_at
-        for i in range(count):
-            raw = evts[i]
-            length = raw.datalen
+        for i, (_evtnum, data, length, ts) in enumerate(_EVENT_LAYOUT.iter_unpack(array)):
             if length > MAX_EVENT_BYTES:
                 raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} "
                                       f"(more than {MAX_EVENT_BYTES})")
-            if length and not raw.data:
+            if length and not data:
                 raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} but NULL data")
-            events.append(Event(string_at(raw.data, length) if length else b"", raw.ts))
+            events.append(Event(string_at(data, length) if length else b"", ts))
         return rc, events
 
     def get_progress(self, state: Any, instance: Any) -> tuple[str | None, int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from reference.errors import LoadError
 from reference.contract.fields import BUILTIN_EVENT_FIELDS, FieldInfo
 from reference.contract.v0_3 import PluginLibrary
-from reference.host.falco_registry import registered_id
 from reference.host.loader import LoadedPlugin, PluginInfo, loaded_plugin, read_info
 
 #: ID 0 is the registry's "zero value" and names no plugin.
@@ -26,6 +25,7 @@ ANY_SOURCE = None
 def id_diagnostics(info: PluginInfo) -> tuple[str | None, str | None]:
     """SRC-ID-RULES for one source plugin: (error, warning), each None when there is none."""
     if info.id == ZERO_ID:
+        from reference.host.falco_registry import registered_id  # reads YAML: only on this error path
         registered = registered_id(info.name)
         hint = f"; the plugin registry gives {info.name} ID {registered}" if registered else ""
         return (f"source plugin {info.name} has ID 0, which is not a valid source plugin ID "

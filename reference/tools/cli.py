@@ -1,18 +1,24 @@
-"""The `plugref` command line."""
+"""The `plugref` command line.
+
+Each command imports only the layers it uses, when it runs: `inspect` (what differential testing
+starts over and over) never loads the Falco layer (jsonschema, YAML rules) or `plugin_check`
+(Hypothesis).
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 
-from reference.falco import app as falco_app
 from reference.errors import PlugrefError
 from reference.host.event_fields import ExtractionMode
-from reference.tools.inspector import Inspection, Inspector
-from reference.tools.plugin_check import add_check_arguments, run_check
+
+COMMANDS = ("run", "validate", "check", "conformance", "inspect")
 
 
 def inspect(args: argparse.Namespace) -> int:
+    from reference.tools.inspector import Inspection, Inspector
+
     inspector = Inspector()
     try:
         settings = Inspection(plugins=args.plugin, input=args.input, filter=" ".join(args.filter) or None,
@@ -55,7 +61,9 @@ def conformance(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; given the `command` being run, the options of `check`, which
+    come from plugin_check, are added only when it is that one."""
     parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
                                      "framework (plugin API 0.3.0 and 3.x) and its conformance suite.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -81,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check that one plugin honours the contract (for plugin authors)",
                                 description="Load a native or Python plugin in a child process and run "
                                             "property-based checks on it; one line per check.")
-    add_check_arguments(check)
+    if command in (None, "check"):
+        from reference.tools.plugin_check import add_check_arguments
+
+        add_check_arguments(check)
 
     suite = commands.add_parser("conformance", help="run the conformance suite against an implementation",
                                 description="Run the conformance suite (data cases and properties) against an "
@@ -124,14 +135,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_of(argv: list[str]) -> str | None:
+    """The command named on a command line: the first word that is not an option (the top level
+    has no options with a value)."""
+    word = next((w for w in argv if not w.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(command_of(argv)).parse_args(argv)
     try:
-        if args.command == "run":
-            return falco_app.run(args.config, args.rules, args.json, args.plugins_dir, args.numevents)
-        if args.command == "validate":
+        if args.command in ("run", "validate"):
+            from reference.falco import app as falco_app
+
+            if args.command == "run":
+                return falco_app.run(args.config, args.rules, args.json, args.plugins_dir, args.numevents)
             return falco_app.validate(args.rules, args.config, args.json, args.plugins_dir)
         if args.command == "check":
+            from reference.tools.plugin_check import run_check
+
             return run_check(args)
         if args.command == "conformance":
             return conformance(args)

@@ -70,8 +70,11 @@ class Inspector:
         """The printed line of every event that passes the filter (and formats); with a writer,
         the passing events are written to it instead."""
         compiled: dict[str | None, tuple] = {}
+        by_event_source: dict[str | None, tuple] = {}  # the registry is asked once per source, not per event
 
         def for_source(source: str | None):
+            if source in by_event_source:
+                return by_event_source[source]
             # Events of a source no loaded plugin provides read with the default table: their
             # evt.* fields have values, their plugin fields none (CAPTURE-UNKNOWN-PLUGIN).
             key = source if self.registry.source_plugin_for(source or "") else default_source
@@ -80,6 +83,7 @@ class Inspector:
                 condition = compile_filter(parse(settings.filter), table, plan, text=settings.filter) \
                     if settings.filter else None
                 compiled[key] = (condition, Formatter(settings.format or DEFAULT_FORMAT, table, plan), plan)
+            by_event_source[source] = compiled[key]
             return compiled[key]
 
         for_source(default_source)  # compile errors show before any event is read
@@ -120,13 +124,16 @@ class Inspector:
         if errors:
             raise PlugrefError("; ".join(errors), "CAPTURE-PLUGIN-VERSION")
         num, first_ts = 0, None
+        source_names: dict[int, str] = {}  # plugin ID -> event source, looked up once per ID
         for event in reader:
             num += 1  # every event counts, as in sysdig, even those plugref cannot interpret
             first_ts = event.ts if first_ts is None else first_ts
             if event.type != PPME_PLUGINEVENT_E:
                 continue
-            source = self.registry.source_plugin_by_id(event.plugin_id)
-            yield event.to_plugin_event(num, source.info.event_source if source else "", first_ts)
+            if event.plugin_id not in source_names:
+                source = self.registry.source_plugin_by_id(event.plugin_id)
+                source_names[event.plugin_id] = source.info.event_source if source else ""
+            yield event.to_plugin_event(num, source_names[event.plugin_id], first_ts)
 
     def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
         notes = notes if notes is not None else []
