@@ -1,5 +1,5 @@
 """falco.yaml: the `plugins` entries and `load_plugins` (clauses CONFIG-PLUGINS, CONFIG-LOAD-PLUGINS,
-CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), plus the few other keys `plugref run` uses.
+CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), plus the few other keys `plugref run` uses (CONFIG-RUN-KEYS).
 
 Every malformed entry is reported with the file and line it is on.
 """
@@ -164,9 +164,27 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
         config.rules_files = [rules.value]
     if isinstance(keys.get("priority"), yaml.ScalarNode):
         config.priority = keys["priority"].value
-    if isinstance(keys.get("json_output"), yaml.ScalarNode):
-        config.json_output = keys["json_output"].value.lower() in ("true", "yes", "on", "y")
+    if isinstance(keys.get("json_output"), yaml.ScalarNode) and keys["json_output"].tag != _NULL_TAG:
+        config.json_output = _boolean(keys["json_output"], file, "json_output")
     return config
+
+
+def _spellings(*words: str) -> set[str]:
+    return {form for word in words for form in (word, word.capitalize(), word.upper())}
+
+
+# yaml-cpp's bool decoding (CONFIG-RUN-KEYS): these words in lower, Capitalized or UPPER case, nothing else.
+_TRUE = _spellings("y", "yes", "true", "on")
+_FALSE = _spellings("n", "no", "false", "off")
+
+
+def _boolean(node: yaml.ScalarNode, file: str, key: str) -> bool:
+    if node.value in _TRUE:
+        return True
+    if node.value in _FALSE:
+        return False
+    raise ConfigError(file, node.start_mark.line + 1, f"{key} must be a boolean, not '{node.value}'",
+                      "CONFIG-RUN-KEYS")
 
 
 def load_config(path: str | Path, directory: str | None = None) -> FalcoConfig:

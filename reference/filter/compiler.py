@@ -41,7 +41,8 @@ def _ascii_lower(text: str) -> str:
 
 
 def glob_to_regex(pattern: str, casefold: bool = False) -> re.Pattern:
-    """fnmatch(3) with no flags: `*` and `?` also match `/`, `[...]` classes, backslash escapes."""
+    """fnmatch(3) with no flags: `*` and `?` also match `/`, `[...]` classes, backslash escapes (a trailing
+    backslash matches nothing, a `[` that no `]` closes is literal)."""
     out, i = [], 0
     while i < len(pattern):
         c = pattern[i]
@@ -49,7 +50,9 @@ def glob_to_regex(pattern: str, casefold: bool = False) -> re.Pattern:
             out.append(".*")
         elif c == "?":
             out.append(".")
-        elif c == "\\" and i + 1 < len(pattern):
+        elif c == "\\":
+            if i + 1 == len(pattern):
+                return re.compile("(?!)")  # fnmatch: a trailing backslash matches nothing
             i += 1
             out.append(re.escape(pattern[i]))
         elif c == "[":

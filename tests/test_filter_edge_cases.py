@@ -1,0 +1,174 @@
+"""Edges of the condition language that random conditions rarely reach: FILTER-OPERATORS (case folding at
+the ends of A-Z, numeric and byte-wise boundaries, fnmatch's literal `[`), FILTER-GRAMMAR (blanks inside
+brackets, a list operator without a list), FILTER-ESCAPES (an escaped closing quote), OUTPUT-FORMAT (a
+field argument without its `]`). The expected values come from falco-rules.md §3.3, §3.4, §3.7 and §4."""
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.filter_strategies import SOURCE_DEFINITION
+from fake_plugins.defined import DefinedLibrary
+from fake_plugins.misbehaving import variant
+from reference.filter import Check, FieldRef, FilterError, compile_filter, parse
+from reference.host.engine import EventStream
+from reference.host.event_fields import EventContext, FieldTable
+from reference.host.registry import PluginRegistry
+from reference.output import FormatError, Formatter
+
+
+def _source(values: list[dict]):
+    registry = PluginRegistry()
+    definition = variant(SOURCE_DEFINITION, events=[{"ts": 10 + i, "values": v} for i, v in enumerate(values)])
+    source = registry.load(DefinedLibrary(definition))
+    source.open("")
+    return registry, source, list(EventStream(source))
+
+
+def matches(condition: str, values: list[dict]) -> list[bool]:
+    registry, source, events = _source(values)
+    compiled = compile_filter(parse(condition), FieldTable(registry, "x"))
+    return [compiled.matches(EventContext(e, compiled.plan, source)) for e in events]
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# The letters at both ends of A-Z and their neighbours in ASCII ('@' before 'A', '[' after 'Z', '`' before
+# 'a', '{' after 'z'), plus non-ASCII letters that strcasestr does not fold.
+CASE_EDGES = "@AZ[`az{gGÉé"
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@given(st.text(CASE_EDGES, max_size=4), st.text(CASE_EDGES, max_size=6))
+def test_icontains_folds_ascii_letters_only(needle, haystack):
+    # strcasestr folds ASCII: bytes.lower() is exactly that (it leaves É and é apart).
+    expected = needle.encode().lower() in haystack.encode().lower()
+    assert matches(f"x.word icontains {_quoted(needle)}", [{"x.word": haystack}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("needle, word, expected", [
+    ("a", "A", True), ("A", "a", True), ("z", "Z", True), ("Z", "z", True), ("NGINX", "nginx", True),
+    ("@", "`", False), ("[", "{", False), ("é", "É", False),
+])
+def test_icontains_examples(needle, word, expected):
+    assert matches(f"x.word icontains {_quoted(needle)}", [{"x.word": word}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("op, results", [
+    # rhs 10 against the values 9, 10, 11
+    ("=", [False, True, False]), ("==", [False, True, False]), ("!=", [True, False, True]),
+    ("<", [True, False, False]), ("<=", [True, True, False]), (">", [False, False, True]),
+    (">=", [False, True, True]),
+])
+def test_numeric_comparisons_at_the_boundary(op, results):
+    assert matches(f"x.i {op} 10", [{"x.i": 9}, {"x.i": 10}, {"x.i": 11}]) == results
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("op, results", [
+    # byte-wise (strcmp) against the rhs "5": values "4", "5", "6", "50"
+    ("<", [True, False, False, False]), ("<=", [True, True, False, False]),
+    (">", [False, False, True, True]), (">=", [False, True, True, True]),
+])
+def test_string_comparisons_are_bytewise_at_the_boundary(op, results):
+    # The grammar wants a number after these operators, so the rhs is a number compared as text.
+    assert matches(f"x.word {op} 5", [{"x.word": "4"}, {"x.word": "5"}, {"x.word": "6"}, {"x.word": "50"}]) == results
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("pattern, word, expected", [
+    # fnmatch(3): a '[' that no ']' closes is an ordinary character.
+    ("a[b", "a[b", True), ("a[b", "ab", False), ("a[b*", "a[bcd", True), ("[", "[", True),
+    ("a[!b", "a[!b", True),
+    # a ']' right after '[' (or after '[!') belongs to the class
+    ("[]a]", "]", True), ("[]a]", "a", True), ("[!]a]", "]", False), ("[!]a]", "b", True),
+    ("[a-c]x", "bx", True), ("[a-c]x", "dx", False), ("[^a]", "b", True),
+    ("a?c", "a/c", True), ("*", "", True), ("a*", "b", False),
+    ("[]]", "]", True), ("[]", "[]", True), ("[!]]", "a", True), ("[!]]", "]", False), ("[!a]", "a", False),
+    ("[!a]", "!", True), ("[^a]", "a", False), ("[a]", "a", True), ("[ab", "[ab", True), ("[!", "[!", True),
+    ("]a[b]", "]ab", True), ("[a]b]", "ab]", True), ("[a]b]", "b", False), ("[\\\\]", "\\", True),
+    ("[\\\\]", "X", False),
+    # a backslash makes the next character literal; a trailing one matches nothing (glibc: "trailing \ loses")
+    ("a\\*", "a*", True), ("a\\*", "ab", False), ("a\\?", "a?", True), ("a\\?", "ab", False),
+])
+def test_glob_brackets_as_fnmatch(pattern, word, expected):
+    assert matches(f"x.word glob {_quoted(pattern)}", [{"x.word": word}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("pattern, word", [("a\\", "a\\"), ("a\\", "a"), ("\\", "\\"), ("\\", "")])
+def test_a_glob_ending_in_a_backslash_matches_nothing(pattern, word):
+    # A bare value, since a quoted string cannot end with an escaped backslash.
+    assert matches(f"x.word glob {pattern}", [{"x.word": word}]) == [False]
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("path, word, expected", [
+    ("/", "/usr/bin", True), ("/", "/", True), ("/", "usr", False), ("/opt/dir/", "/opt/dir", True),
+    ("/opt/dir/", "/opt/dir/f", True), ("/opt/dir/", "/opt/dirx", False), ("/opt/dir//", "/opt/dir/f", True),
+])
+def test_pmatch_ignores_trailing_slashes_and_root_prefixes_everything(path, word, expected):
+    assert matches(f"x.word pmatch ({path})", [{"x.word": word}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("pattern, word, expected", [
+    ("A[B", "a[b", True), ("[A-C]X", "bx", True), ("N?INX", "nginx", True), ("é", "É", False),
+])
+def test_iglob_folds_ascii_case(pattern, word, expected):
+    assert matches(f"x.word iglob {_quoted(pattern)}", [{"x.word": word}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-GRAMMAR")
+@pytest.mark.parametrize("text", ["( a.b exists)", "(a.b exists )", "(\ta.b exists\n)", "( ( a.b exists ) )",
+                                  "not ( a.b exists)"])
+def test_blanks_inside_brackets_are_skipped(text):
+    node = parse(text)
+    while not isinstance(node, Check):
+        node = node.child
+    assert node == Check(FieldRef("a.b"), "exists")
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-ERRORS")
+@pytest.mark.parametrize("text, column", [("a.b in 3", 8), ("a.b pmatch 'x'", 12), ("a.b intersects", 15)])
+def test_a_list_operator_needs_a_list_or_a_list_name(text, column):
+    with pytest.raises(FilterError) as caught:
+        parse(text)
+    assert "expected a list" in str(caught.value)
+    assert caught.value.clause == "FILTER-GRAMMAR"
+    assert caught.value.position.col == column
+
+
+@pytest.mark.clause("FILTER-ESCAPES")
+@pytest.mark.parametrize("quoted, value", [
+    (r'"x\""', 'x"'), (r"'x\''", "x'"), (r'"\"x"', '"x'), (r'"a\"b\"c"', 'a"b"c'),
+])
+def test_an_escaped_quote_does_not_close_the_string(quoted, value):
+    assert parse(f"a.b = {quoted}") == Check(FieldRef("a.b"), "=", value)
+
+
+@pytest.mark.clause("FILTER-ESCAPES")
+@pytest.mark.parametrize("text", [r'a.b = "x\\"', r"a.b = 'x\\'", r'a.b = "x\"'])
+def test_a_quoted_string_cannot_end_with_an_escaped_backslash(text):
+    # falco-rules.md §3.2: the closing delimiter is the first one not directly preceded by a backslash.
+    with pytest.raises(FilterError, match="unterminated"):
+        parse(text)
+
+
+@pytest.mark.clause("OUTPUT-FORMAT")
+@pytest.mark.parametrize("text", ["%x.tag[abc", "%x.tag[", "%x.tag[]", "%x.tag['a'", "a %x.tag[abc b"])
+def test_a_field_argument_must_be_closed(text):
+    registry, _, _ = _source([])
+    with pytest.raises(FormatError) as caught:
+        Formatter(text, FieldTable(registry, "x"))
+    assert "x.tag[" in str(caught.value)
+
+
+@pytest.mark.clause("OUTPUT-FORMAT")
+def test_a_closed_field_argument_is_read():
+    registry, source, events = _source([{"x.tag[abc]": "v"}])
+    formatter = Formatter("%x.tag[abc]]", FieldTable(registry, "x"))
+    assert formatter.format(EventContext(events[0], formatter.plan, source)) == "v]"
