@@ -19,6 +19,7 @@ Run it niced; it uses one worker (mutmut --max-children 1) so that it shares a s
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -63,7 +64,6 @@ COPIED = ["reference", "conformance", "tests", "fake_plugins", "docs", "conftest
 
 # mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), folded into what a score needs.
 KILLED_CODES = {1, 3, 36, -24, 24, 152, 255, -11, -9, 37}  # a failing test, a timeout, a crash
-SURVIVED_CODES = {0, 5, 33}  # tests pass, or no test reaches the mutated function
 
 
 @dataclass
@@ -149,6 +149,27 @@ def _diff(workdir: Path, mutant: str) -> str:
     return "\n".join(changed)
 
 
+def tally(score: ModuleScore, verdicts: dict[str, int | None], diff_of, equivalents: dict[str, dict]) -> None:
+    """Count mutmut's verdicts (mutant name -> exit code) into `score`; a surviving mutant listed as
+    equivalent counts as such only while its change is still the one recorded."""
+    for mutant, code in sorted(verdicts.items()):
+        score.mutants += 1
+        if code is None or code == 2:  # not reached, or interrupted at the budget
+            score.not_run += 1
+        elif code in KILLED_CODES:
+            score.killed += 1
+        else:  # survived, no test reaches it, or "suspicious" (flaky under this mutant): not killed
+            diff = diff_of(mutant)
+            known = equivalents.get(mutant)
+            if known is not None and known.get("change", "").strip() == diff.strip():
+                score.equivalent += 1
+                continue
+            if known is not None:
+                score.stale_equivalents.append(mutant)
+            score.survived += 1
+            score.survivors[mutant] = diff
+
+
 def run_module(module: str, budget: float, keep: bool = False) -> ModuleScore:
     score = ModuleScore(module)
     workdir = Path(tempfile.mkdtemp(prefix="plugref-mutation-"))
@@ -161,26 +182,7 @@ def run_module(module: str, budget: float, keep: bool = False) -> ModuleScore:
             tail = (workdir / "mutmut.log").read_text()[-2000:]
             raise RuntimeError(f"mutmut produced no results for {module}:\n{tail}")
         verdicts = json.loads(meta.read_text())["exit_code_by_key"]
-        equivalents = load_equivalents().get(module, {})
-        for mutant, code in sorted(verdicts.items()):
-            score.mutants += 1
-            if code is None or code == 2:
-                score.not_run += 1
-            elif code in SURVIVED_CODES:
-                diff = _diff(workdir, mutant)
-                known = equivalents.get(mutant)
-                if known is not None and known.get("change", "").strip() == diff.strip():
-                    score.equivalent += 1
-                else:
-                    if known is not None:
-                        score.stale_equivalents.append(mutant)
-                    score.survived += 1
-                    score.survivors[mutant] = diff
-            elif code in KILLED_CODES:
-                score.killed += 1
-            else:  # "suspicious": the clean tests were flaky under this mutant; count it as not killed
-                score.survived += 1
-                score.survivors[mutant] = _diff(workdir, mutant)
+        tally(score, verdicts, lambda mutant: _diff(workdir, mutant), load_equivalents().get(module, {}))
     finally:
         if keep:
             print(f"kept {workdir}", file=sys.stderr)
@@ -236,9 +238,17 @@ def main(argv: list[str]) -> int:
     modules = args.modules or list(COVERING_TESTS)
     unknown = [m for m in modules if not (ROOT / m).is_file()]
     if unknown:
-        parser.error(f"no such module: {', '.join(unknown)}")
+        print(f"mutation: no such module: {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    if shutil.which("nice") is None or importlib.util.find_spec("mutmut") is None:
+        print("mutation: needs mutmut (pip install .[mutation]) and nice", file=sys.stderr)
+        return 1
     for module in modules:
-        s = run_module(module, args.budget, keep=args.keep)
+        try:
+            s = run_module(module, args.budget, keep=args.keep)
+        except RuntimeError as exc:
+            print(f"mutation: {exc}", file=sys.stderr)
+            return 1
         shown = "—" if s.score is None else f"{s.score:.1f}%"
         print(f"{module}: {s.mutants} mutants, {s.killed} killed, {s.survived} survived, "
               f"{s.equivalent} equivalent, {s.not_run} not run: {shown} ({s.seconds} s)", flush=True)

@@ -107,6 +107,11 @@ SWITCHES = {
                             "joined = posixpath.join(directory, library_path)"),
     "CONFIG-SOURCE-NAME": ("reference/falco/app.py", "if plugin.info.is_source and plugin.name != entry.name:",
                            "if False:"),
+    "CONFIG-RUN-KEYS": ("reference/falco/config.py", '_TRUE = _spellings("y", "yes", "true", "on")',
+                        '_TRUE = {"true"}'),
+    "OPEN-PARAMS-LIST": ("reference/host/loader.py",
+                         'if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):',
+                         'if not isinstance(entry, dict):'),
     "RULES-SHAPE": ("reference/falco/rules/reader.py", '        if node.value == "":\n', "        if False:\n"),
     "RULES-ITEM-KEYS": ("reference/falco/rules/reader.py", "                    if key not in EXPECTED_KEYS[kind]:",
                         "                    if False:"),
@@ -236,7 +241,8 @@ def main(argv: list[str]) -> int:
             edit = f"`{path}`: `{old.strip()[:60]}` → `{new.strip()[:60]}`".replace("\n", " ").replace("|", "\\|")
             lines.append(f"| {name} | `{clause}` | {edit} | {'yes' if bites else '**no**'} | "
                          f"{said.replace('|', '/')[:160]} |")
-        markdown.write_text("\n".join(lines) + "\n")
+        kept = markdown.read_text().partition("\n## Mutation testing")[1:] if markdown.exists() else ()
+        markdown.write_text("\n".join(lines) + "\n" + "".join(kept))
     return holes
 
 

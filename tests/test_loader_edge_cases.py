@@ -1,5 +1,5 @@
 """Loader edges: SRC-ID-RULES (IDs that do not fit plugin_get_id's uint32_t), NEXT-BATCH-DEFERRED-RC (a
-return code outside ss_plugin_rc), and the 0.3.0 list_open_params errors (plugin-api.md §3.1 step 11)."""
+return code outside ss_plugin_rc), and OPEN-PARAMS-LIST (the 0.3.0 list_open_params errors, plugin-api.md §3.1 step 11)."""
 import pytest
 
 from conformance.harness import try_load
@@ -57,7 +57,7 @@ def test_the_codes_of_ss_plugin_rc_pass(code, events):
     assert EventStream(plugin).next() is not None
 
 
-@pytest.mark.clause("PLUGIN-LIFECYCLE")
+@pytest.mark.clause("OPEN-PARAMS-LIST")
 @pytest.mark.parametrize("answer, message", [
     ("[{\"value\": ", "list_open_params returned a non-array JSON"),
     ("not json", "list_open_params returned a non-array JSON"),
@@ -73,7 +73,7 @@ def test_list_open_params_errors_are_the_0_3_0_texts(answer, message):
     assert str(caught.value) == f"error in plugin ticker: {message}"
 
 
-@pytest.mark.clause("PLUGIN-LIFECYCLE")
+@pytest.mark.clause("OPEN-PARAMS-LIST")
 @pytest.mark.parametrize("answer, entries", [
     ("", []), ("[]", []), ("[{\"value\": \"a\", \"desc\": \"d\"}]", [{"value": "a", "desc": "d"}]),
 ])
