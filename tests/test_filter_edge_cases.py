@@ -90,7 +90,13 @@ def test_string_comparisons_are_bytewise_at_the_boundary(op, results):
     ("[]]", "]", True), ("[]", "[]", True), ("[!]]", "a", True), ("[!]]", "]", False), ("[!a]", "a", False),
     ("[!a]", "!", True), ("[^a]", "a", False), ("[a]", "a", True), ("[ab", "[ab", True), ("[!", "[!", True),
     ("]a[b]", "]ab", True), ("[a]b]", "ab]", True), ("[a]b]", "b", False), ("[\\\\]", "\\", True),
-    ("[\\\\]", "X", False),
+    ("[\\\\]", "X", False), ("[X]", "X", True), ("[a]*]", "axyz]", True), ("[a]*]", "a]", True),
+    # ranges, a reversed one being empty; '-' first or last is a member
+    ("[z-a]", "a", False), ("[z-a]", "-", False), ("[!z-a]", "q", True), ("[a-]", "-", True), ("[a-]", "b", False),
+    ("[-a]", "-", True), ("[]-a]", "^", True), ("[]-a]", "b", False),
+    # inside brackets a backslash makes the next character a member (glibc's fnmatch without FNM_NOESCAPE)
+    ("[\\a]", "a", True), ("[\\a]", "\\", False), ("[\\]]", "]", True), ("[a\\-c]", "-", True),
+    ("[a\\-c]", "b", False), ("[\\!a]", "!", True), ("[\\!a]", "b", False),
     # a backslash makes the next character literal; a trailing one matches nothing (glibc: "trailing \ loses")
     ("a\\*", "a*", True), ("a\\*", "ab", False), ("a\\?", "a?", True), ("a\\?", "ab", False),
 ])
@@ -172,3 +178,40 @@ def test_a_closed_field_argument_is_read():
     registry, source, events = _source([{"x.tag[abc]": "v"}])
     formatter = Formatter("%x.tag[abc]]", FieldTable(registry, "x"))
     assert formatter.format(EventContext(events[0], formatter.plan, source)) == "v]"
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@pytest.mark.parametrize("path, word, expected", [("/opt/X", "/opt/Y", False), ("/opt/X", "/opt/X/f", True),
+                                                  ("/opt/dirX", "/opt/dir/f", False)])
+def test_pmatch_strips_only_slashes(path, word, expected):
+    assert matches(f"x.word pmatch ({path})", [{"x.word": word}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+def test_glob_to_regex_is_fnmatch_without_flags_unless_asked():
+    from reference.filter.compiler import glob_to_regex
+    assert glob_to_regex("N*").fullmatch("nginx") is None
+    assert glob_to_regex("N*", casefold=True).fullmatch("nginx") is not None
+
+
+@pytest.mark.clause("FILTER-PLUGIN-FIELDS")
+@pytest.mark.parametrize("condition, expected", [("x.tag[a] = one", True), ("x.tag[b] exists", False),
+                                                 ("x.tag[a] exists", True), ("x.tag[b] != one", False)])
+def test_a_field_argument_reaches_the_extraction(condition, expected):
+    assert matches(condition, [{"x.tag[a]": "one"}]) == [expected]
+
+
+@pytest.mark.clause("FILTER-COMPILE", "FILTER-ERRORS")
+@pytest.mark.parametrize("text, column", [
+    # the position of the check (its field), or of the unresolved name
+    ("x.i = 1 and x.i = abc", 13), ("x.word exists or x.i in (1, x)", 18), ("x.i = 1 and x.nope = 1", 13),
+    ("x.word = a and x.tag = a", 16), ("x.i = 1 and evt.num[1] = 1", 13), ("x.i = 1 and x.word regex '('", 13),
+    ("x.i = 1 and some_macro", 13), ("x.i = 1 and x.word in some_list", 23), ("x.i = 1 and\n  x.i = abc", 3),
+])
+def test_compile_errors_name_their_position(text, column):
+    registry, _, _ = _source([])
+    with pytest.raises(FilterError) as caught:
+        compile_filter(parse(text), FieldTable(registry, "x"))
+    assert caught.value.clause == "FILTER-COMPILE"
+    assert caught.value.position is not None and caught.value.position.col == column
+    assert caught.value.position.line == (2 if "\n" in text else 1)
