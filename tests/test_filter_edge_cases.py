@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
-from reference.filter import Check, FieldRef, FilterError, compile_filter, parse
+from reference.filter import And, Check, FieldRef, FilterError, Identifier, Not, Or, compile_filter, parse
 from reference.host.engine import EventStream
 from reference.host.event_fields import EventContext, FieldTable
 from reference.host.registry import PluginRegistry
@@ -207,6 +207,8 @@ def test_a_field_argument_reaches_the_extraction(condition, expected):
     ("x.i = 1 and x.i = abc", 13), ("x.word exists or x.i in (1, x)", 18), ("x.i = 1 and x.nope = 1", 13),
     ("x.word = a and x.tag = a", 16), ("x.i = 1 and evt.num[1] = 1", 13), ("x.i = 1 and x.word regex '('", 13),
     ("x.i = 1 and some_macro", 13), ("x.i = 1 and x.word in some_list", 23), ("x.i = 1 and\n  x.i = abc", 3),
+    ("x.i = 1 and x.tag exists", 13), ("x.i = 1 and evt.num[1] > 1", 13), ("x.i = 1 and x.tag in (a)", 13),
+    ("x.i = 1 and x.tag > 1", 13),
 ])
 def test_compile_errors_name_their_position(text, column):
     registry, _, _ = _source([])
@@ -215,3 +217,44 @@ def test_compile_errors_name_their_position(text, column):
     assert caught.value.clause == "FILTER-COMPILE"
     assert caught.value.position is not None and caught.value.position.col == column
     assert caught.value.position.line == (2 if "\n" in text else 1)
+
+
+OPERATORS_LISTED = ("'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', "
+                    "'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'")
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-ERRORS")
+@pytest.mark.parametrize("text, expected", [
+    # falco-rules.md §3.1-§3.4: libsinsp's texts, whole (plugref has no transformers, so no "or a field with ...")
+    ("", "filter error: filter input string is empty"),
+    ("a.b[] = 1", "filter error (at line 1, column 5): expected a valid field argument: a quoted string or a bare "
+                  "string"),
+    ("a.b[x = 1", "filter error (at line 1, column 6): expected a ']' token"),
+    ("a.b < x", "filter error (at line 1, column 7): expected a number value"),
+    ("a.b in (x,)", "filter error (at line 1, column 11): expected a string value"),
+    ("a.b in (x y)", "filter error (at line 1, column 11): expected a ')' token"),
+    ("a.b = (x)", "filter error (at line 1, column 7): expected a string value"),
+    ("a.b containsx", f"filter error (at line 1, column 5): expected a valid check operator: one of {OPERATORS_LISTED}"),
+    ("(a.b exists", "filter error (at line 1, column 12): expected a ')' token"),
+    ("a.b exists andb", "filter error (at line 1, column 12): expected blank or '(' after 'and'"),
+    ("a.b exists c", "filter error (at line 1, column 12): unexpected token after 'exists', expecting 'or', 'and'"),
+])
+def test_grammar_errors_word_for_word(text, expected):
+    with pytest.raises(FilterError) as caught:
+        parse(text)
+    assert str(caught.value) == expected
+
+
+@pytest.mark.clause("FILTER-GRAMMAR")
+@pytest.mark.parametrize("text", ["not", "notX", "not_a", "not1"])
+def test_not_without_a_blank_or_bracket_after_it_is_an_identifier(text):
+    assert parse(text) == Identifier(text)
+
+
+@pytest.mark.clause("FILTER-GRAMMAR")
+@pytest.mark.parametrize("blank", [" ", "\t", "\b", "\r", "\n"])
+def test_every_blank_separates_not_and_or(blank):
+    check = Check(FieldRef("a.b"), "exists")
+    assert parse(f"not{blank}a.b exists") == Not(check)
+    assert parse(f"a.b exists{blank}and{blank}a.b exists") == And((check, check))
+    assert parse(f"a.b exists{blank}or{blank}a.b exists") == Or((check, check))
