@@ -238,6 +238,8 @@ OPERATORS_LISTED = ("'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'i
     ("(a.b exists", "filter error (at line 1, column 12): expected a ')' token"),
     ("a.b exists andb", "filter error (at line 1, column 12): expected blank or '(' after 'and'"),
     ("a.b exists c", "filter error (at line 1, column 12): unexpected token after 'exists', expecting 'or', 'and'"),
+    ("a.b in 3", "filter error (at line 1, column 8): expected a list or an identifier"),
+    ("a.b =", "filter error (at line 1, column 6): expected a string value"),
 ])
 def test_grammar_errors_word_for_word(text, expected):
     with pytest.raises(FilterError) as caught:
