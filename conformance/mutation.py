@@ -46,7 +46,7 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/filter/compiler.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
     "reference/filter/parser.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
     "reference/filter/lexer.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
-    "reference/host/loader.py": ["tests/test_loader_edge_cases.py", "conformance/properties/test_plugin_checks.py",
+    "reference/host/loader.py": ["tests/test_loader_edge_cases.py", "tests/test_loader_calls.py", "conformance/properties/test_plugin_checks.py",
                                  "conformance/properties/test_event_stream.py",
                                  "conformance/properties/test_lifecycle.py", "tests/test_sdk.py"],
     "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py",

@@ -109,6 +109,8 @@ SWITCHES = {
                            "if False:"),
     "CONFIG-RUN-KEYS": ("reference/falco/config.py", '_TRUE = _spellings("y", "yes", "true", "on")',
                         '_TRUE = {"true"}'),
+    "EXTRACT-REQUEST": ("reference/contract/fields.py", "    for field_id, entry in enumerate(entries):",
+                        "    for field_id, entry in enumerate(entries, 1):"),
     "OPEN-PARAMS-LIST": ("reference/host/loader.py",
                          'if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):',
                          'if not isinstance(entry, dict):'),
