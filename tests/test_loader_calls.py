@@ -162,3 +162,33 @@ def test_an_empty_extract_event_sources_names_the_library():
     assert caught.value.clause == "EXT-SOURCES"
     assert str(caught.value) == ("cannot load plugin definition:tagger: error in plugin tagger: "
                                  "get_extract_event_sources returned an empty string")
+
+
+SCHEMA = {"type": "object", "required": ["x"], "properties": {"x": {"type": "object", "properties": {
+    "y": {"type": "integer"}}}}}
+
+
+@pytest.mark.clause("INIT-SCHEMA")
+@pytest.mark.parametrize("config, reason", [
+    ("not json", "error in plugin ticker: init config is not a valid json"),
+    ("{}", "error in plugin ticker init config: In <root>, 'x' is a required property"),
+    ('{"x": {"y": "s"}}', "error in plugin ticker init config: In /x/y, 's' is not of type 'integer'"),
+])
+def test_init_config_errors_name_the_library_and_where_in_the_config(config, reason):
+    with pytest.raises(LoadError) as caught:
+        load_plugin(DefinedLibrary(variant(WELL_BEHAVED_SOURCE, init_schema=SCHEMA)), config)
+    assert caught.value.clause == "INIT-SCHEMA"
+    assert str(caught.value) == f"cannot load plugin definition:ticker: {reason}"
+
+
+@pytest.mark.clause("INIT-FAILURE")
+def test_a_failed_init_reads_the_last_error_then_destroys_the_state():
+    from reference.host.loader import LoadedPlugin, read_info
+
+    library = RecordingLibrary(variant(WELL_BEHAVED_SOURCE, init_error="no bus"))
+    plugin = LoadedPlugin(library, read_info(library))
+    with pytest.raises(LoadError) as caught:
+        plugin.init("")
+    assert str(caught.value) == "cannot load plugin definition:ticker: Could not initialize plugin: no bus"
+    assert library.calls == [("init", ""), ("get_last_error", library.state), ("destroy", library.state)]
+    assert plugin.lifecycle.state is State.DESTROYED
