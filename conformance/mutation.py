@@ -5,6 +5,7 @@ switch_off plants one chosen fault per clause; this runs mutmut, which plants ev
 one module at a time and runs the tests that cover that module against each mutant.
 
     python -m conformance.mutation [MODULE...] [--budget SECONDS] [--markdown docs/suite-bites.md]
+    python -m conformance.mutation --table-only --markdown docs/suite-bites.md
 
 MODULE is a path such as reference/filter/compiler.py (default: every module in COVERING_TESTS). Each
 module runs in its own copy of the project (mutmut writes a mutants/ tree next to the code it mutates),
@@ -234,7 +235,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--budget", type=float, default=600.0, help="seconds of mutmut per module")
     parser.add_argument("--markdown", type=Path, help="rewrite the mutation section of this file")
     parser.add_argument("--keep", action="store_true", help="keep each module's working copy")
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rewrite the --markdown table from the scores already measured")
     args = parser.parse_args(argv)
+    if args.table_only:
+        if not args.markdown:
+            print("mutation: --table-only needs --markdown FILE", file=sys.stderr)
+            return 1
+        write_markdown(args.markdown, json.loads(SCORES.read_text()) if SCORES.exists() else {})
+        return 0
     modules = args.modules or list(COVERING_TESTS)
     unknown = [m for m in modules if not (ROOT / m).is_file()]
     if unknown:

@@ -59,3 +59,15 @@ def test_the_switch_off_table_keeps_the_mutation_section(tmp_path, monkeypatch):
     text = doc.read_text()
     assert text.startswith("# The suite bites") and text.endswith("\n## Mutation testing\n\nkept\n")
     assert mutation.SECTION == "## Mutation testing"
+
+
+def test_table_only_rewrites_the_section_from_the_scores(tmp_path, monkeypatch):
+    scores = tmp_path / "scores.json"
+    scores.write_text('{"reference/y.py": {"mutants": 4, "killed": 4, "survived": 0, "equivalent": 0, '
+                      '"not_run": 0, "score": 100.0}}')
+    monkeypatch.setattr(mutation, "SCORES", scores)
+    doc = tmp_path / "bites.md"
+    doc.write_text("# Faults\n")
+    assert main(["--table-only", "--markdown", str(doc)]) == 0
+    assert "| `reference/y.py` | 4 | 4 | 0 | 0 | 0 | 100.0% |" in doc.read_text()
+    assert main(["--table-only"]) == 1
