@@ -50,7 +50,7 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/host/loader.py": ["tests/test_loader_edge_cases.py", "tests/test_loader_calls.py", "conformance/properties/test_plugin_checks.py",
                                  "conformance/properties/test_event_stream.py",
                                  "conformance/properties/test_lifecycle.py", "tests/test_sdk.py"],
-    "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py",
+    "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py", "tests/test_rules_collector_edges.py",
                                            "conformance/properties/test_rules_files.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",
