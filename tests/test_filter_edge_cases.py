@@ -93,7 +93,9 @@ def test_string_comparisons_are_bytewise_at_the_boundary(op, results):
     ("[\\\\]", "X", False), ("[X]", "X", True), ("[a]*]", "axyz]", True), ("[a]*]", "a]", True),
     # ranges, a reversed one being empty; '-' first or last is a member
     ("[z-a]", "a", False), ("[z-a]", "-", False), ("[!z-a]", "q", True), ("[a-]", "-", True), ("[a-]", "b", False),
-    ("[-a]", "-", True), ("[]-a]", "^", True), ("[]-a]", "b", False),
+    ("[-a]", "-", True), ("[]-a]", "^", True), ("[]-a]", "b", False), ("[a-a]", "a", True), ("[a-a]", "b", False),
+    ("[xya-c]", "-", False), ("[xya-c]", "b", True), ("[a-cx]", "x", True), ("[a-cx]", "d", False),
+    ("[ab]", "X", False), ("[ab]", "b", True),
     # inside brackets a backslash makes the next character a member (glibc's fnmatch without FNM_NOESCAPE)
     ("[\\a]", "a", True), ("[\\a]", "\\", False), ("[\\]]", "]", True), ("[a\\-c]", "-", True),
     ("[a\\-c]", "b", False), ("[\\!a]", "!", True), ("[\\!a]", "b", False),
