@@ -109,3 +109,117 @@ def test_the_highest_required_engine_version_is_kept():
                    [{"required_engine_version": 12}])
     assert ruleset.required_engine_version == "0.40.0"
     assert load([{"required_engine_version": 26}]).required_engine_version == "0.26.0"
+
+
+def collected_rule(*documents):
+    from reference.falco.rules.collector import Collector
+    from reference.falco.rules.loader import check_engine_version
+    from reference.falco.rules.reader import read_items
+
+    collector = Collector()
+    for name, text in _files(*documents):
+        for item in read_items(text, name):
+            collector.collect(item, check_engine_version)
+    return collector
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+def test_every_replaceable_key_is_replaced():
+    base = [{"list": "l", "items": ["a"]}, {**RULE, "skip-if-unknown-filter": False, "warn_evttypes": True}]
+    later = [{"rule": "r", "desc": "new desc", "output": "  new out  ", "priority": "ERROR", "enabled": False,
+              "skip-if-unknown-filter": True, "warn_evttypes": False, "capture": True, "condition": "x.i > 7",
+              "override": {key: "replace" for key in ("desc", "output", "priority", "enabled", "skip-if-unknown-filter",
+                                                      "warn_evttypes", "capture", "condition")}}]
+    rule = collected_rule(base, later).rules["r"]
+    assert (rule.desc, rule.output, rule.priority, rule.enabled, rule.skip_if_unknown_filter, rule.warn_evttypes,
+            rule.capture, rule.condition) == ("new desc", "new out", 3, False, True, False, True, "x.i > 7")
+    back = collected_rule(base, later, [{"rule": "r", "enabled": True, "skip-if-unknown-filter": False,
+                                         "warn_evttypes": True, "capture": False,
+                                         "override": {"enabled": "replace", "skip-if-unknown-filter": "replace",
+                                                      "warn_evttypes": "replace", "capture": "replace"}}]).rules["r"]
+    assert (back.enabled, back.skip_if_unknown_filter, back.warn_evttypes, back.capture) == (True, False, True, False)
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+def test_appended_text_is_joined_with_a_space_and_outputs_are_trimmed():
+    base = [{"list": "l", "items": ["a"]}, RULE]
+    later = [{"rule": "r", "desc": "more", "output": "  %x.i  ", "condition": "and x.i > 1",
+              "override": {"desc": "append", "output": "append", "condition": "append"}}]
+    rule = collected_rule(base, later).rules["r"]
+    assert (rule.desc, rule.output, rule.condition) == ("d more", "o %x.i", "x.word in (l) and x.i > 1")
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+def test_an_invalid_replaced_priority_is_a_shape_error_at_the_value():
+    with pytest.raises(RulesLoadError) as caught:
+        load([{"list": "l", "items": ["a"]}, RULE], [{"rule": "r", "priority": "LOUD",
+                                                      "override": {"priority": "replace"}}])
+    error = caught.value.results.first_error()
+    assert (error.code, error.message) == ("LOAD_ERR_YAML_VALIDATE", "Invalid priority")
+    assert error.locations[-1].item_type == "value for 'priority'"
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+@pytest.mark.parametrize("item, message", [
+    ({"rule": "nope", "condition": "x", "append": True},
+     "Rule uses 'append' or 'override.condition: append' but no rule by that name already exists"),
+    ({"rule": "nope", "exceptions": [{"name": "e", "fields": "x.i", "values": ["1"]}], "append": True},
+     "Rule uses 'append' or 'override.condition: append' but no rule by that name already exists"),
+    ({"macro": "nope", "condition": "x.i = 1", "override": {"condition": "replace"}},
+     "An 'override.condition: replace' to a macro was requested but no macro by that name already exists"),
+    ({"list": "nope", "items": ["a"], "override": {"items": "append"}},
+     "List uses 'append' or 'override.items: append' but no list by that name already exists"),
+])
+def test_no_previous_item_is_a_validation_error(item, message):
+    assert first_error([{"list": "l", "items": ["a"]}, RULE], [item]) == ("LOAD_ERR_VALIDATE", message)
+
+
+@pytest.mark.clause("RULES-PLUGIN-VERSIONS")
+def test_required_plugin_versions_must_be_a_sequence():
+    assert first_error([{"required_plugin_versions": "xsrc"}]) == (
+        "LOAD_ERR_YAML_VALIDATE", "Value of required_plugin_versions must be a sequence")
+
+
+@pytest.mark.clause("RULES-MACROS")
+@pytest.mark.parametrize("name, warned", [("good_macro", False), ("1bad", True), ("bad-name", True), ("a.b", True)])
+def test_an_invalid_macro_name_only_warns(name, warned):
+    ruleset = load([{"macro": name, "condition": "x.i = 1"}, {"list": "l", "items": ["a"]}, RULE])
+    expected = ("LOAD_INVALID_MACRO_NAME", "Macro has an invalid name. Macro names should match a regular expression: "
+                                           "([a-zA-Z]+[a-zA-Z0-9_]*)")
+    assert (expected in warnings(ruleset)) is warned
+
+
+@pytest.mark.clause("RULES-MACROS")
+def test_macros_replaced_and_appended():
+    base = [{"macro": "m", "condition": "x.i = 1"}, {**RULE, "condition": "m", "exceptions": []}]
+    replaced = collected_rule(base, [{"macro": "m", "condition": "x.i = 2", "override": {"condition": "replace"}}])
+    assert replaced.macros["m"].condition == "x.i = 2"
+    appended = collected_rule(base, [{"macro": "m", "condition": "or x.i = 3", "override": {"condition": "append"}}])
+    assert appended.macros["m"].condition == "x.i = 1 or x.i = 3"
+    assert first_error(base, [{"macro": "m", "condition": "x.i = 2", "override": {"condition": "merge"}}]) == (
+        "LOAD_ERR_YAML_VALIDATE", "Invalid override operation for key 'condition': 'merge'. Allowed values are: "
+                                  "append replace ")
+
+
+@pytest.mark.clause("RULES-MACROS")
+def test_a_macro_sees_the_macros_first_defined_before_its_latest_definition():
+    rule = {**RULE, "condition": "a", "exceptions": []}
+    # a's append comes before c exists: c is not visible to a
+    assert first_error([{"macro": "a", "condition": "x.i = 1"}, {"macro": "a", "condition": "or c",
+                                                                  "override": {"condition": "append"}},
+                        {"macro": "c", "condition": "x.i = 2"}, rule]) == (
+        "LOAD_ERR_VALIDATE", "Undefined macro 'c' used in filter.")
+    # b redefined after a keeps its first place, so a still sees it
+    [compiled] = load([{"macro": "b", "condition": "x.i = 1"}, {"macro": "a", "condition": "b"},
+                       {"macro": "b", "condition": "x.i = 2"}, rule]).rules
+    assert compiled.name == "r"
+
+
+@pytest.mark.clause("RULES-RESULTS")
+def test_a_macro_condition_error_is_located_in_the_macro_condition():
+    with pytest.raises(RulesLoadError) as caught:
+        load([{"macro": "m", "condition": "x.i = = 1"}])
+    error = caught.value.results.first_error()
+    assert error.code == "LOAD_ERR_COMPILE_CONDITION"
+    assert ("macro", "m") in [(loc.item_type, loc.item_name) for loc in error.locations]
+    assert ("macro condition", "") in [(loc.item_type, loc.item_name) for loc in error.locations]
