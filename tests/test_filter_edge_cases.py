@@ -210,7 +210,7 @@ def test_a_field_argument_reaches_the_extraction(condition, expected):
     ("x.word = a and x.tag = a", 16), ("x.i = 1 and evt.num[1] = 1", 13), ("x.i = 1 and x.word regex '('", 13),
     ("x.i = 1 and some_macro", 13), ("x.i = 1 and x.word in some_list", 23), ("x.i = 1 and\n  x.i = abc", 3),
     ("x.i = 1 and x.tag exists", 13), ("x.i = 1 and evt.num[1] > 1", 13), ("x.i = 1 and x.tag in (a)", 13),
-    ("x.i = 1 and x.tag > 1", 13),
+    ("x.i = 1 and x.tag > 1", 13), ("x.i = 1 and x.tag in some_list", 13),
 ])
 def test_compile_errors_name_their_position(text, column):
     registry, _, _ = _source([])
@@ -241,6 +241,8 @@ OPERATORS_LISTED = ("'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'i
     ("a.b exists andb", "filter error (at line 1, column 12): expected blank or '(' after 'and'"),
     ("a.b exists c", "filter error (at line 1, column 12): unexpected token after 'exists', expecting 'or', 'and'"),
     ("a.b in 3", "filter error (at line 1, column 8): expected a list or an identifier"),
+    ("a.b exists and 3", "filter error (at line 1, column 16): expected a '(' token, a field check, or an identifier"),
+    ("\f", "filter error (at line 1, column 1): expected a '(' token, a field check, or an identifier"),
     ("a.b =", "filter error (at line 1, column 6): expected a string value"),
 ])
 def test_grammar_errors_word_for_word(text, expected):
@@ -262,3 +264,18 @@ def test_every_blank_separates_not_and_or(blank):
     assert parse(f"not{blank}a.b exists") == Not(check)
     assert parse(f"a.b exists{blank}and{blank}a.b exists") == And((check, check))
     assert parse(f"a.b exists{blank}or{blank}a.b exists") == Or((check, check))
+
+
+@pytest.mark.clause("FILTER-GRAMMAR")
+@pytest.mark.parametrize("text", [" ", "\t\b\r\n ", "\n\n"])
+def test_only_blanks_is_the_empty_filter(text):
+    # Blanks are space, \t, \b, \r, \n (falco-rules.md §3.2); \f and \v are not.
+    with pytest.raises(FilterError) as caught:
+        parse(text)
+    assert str(caught.value) == "filter error: filter input string is empty"
+    assert caught.value.clause == "FILTER-GRAMMAR"
+
+
+@pytest.mark.clause("FILTER-GRAMMAR")
+def test_a_name_of_capitals_is_an_identifier():
+    assert parse("XX") == Identifier("XX") and parse(" X ") == Identifier("X")
