@@ -107,8 +107,8 @@ SWITCHES = {
                             "joined = posixpath.join(directory, library_path)"),
     "CONFIG-SOURCE-NAME": ("reference/falco/app.py", "if plugin.info.is_source and plugin.name != entry.name:",
                            "if False:"),
-    "CONFIG-RUN-KEYS": ("reference/falco/config.py", '_TRUE = _spellings("y", "yes", "true", "on")',
-                        '_TRUE = {"true"}'),
+    "CONFIG-RUN-KEYS": ("reference/falco/config.py", '_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", '
+                        '"on", "On", "ON"}', '_TRUE = {"true"}'),
     "EXTRACT-REQUEST": ("reference/contract/fields.py", "    for field_id, entry in enumerate(entries):",
                         "    for field_id, entry in enumerate(entries, 1):"),
     "OPEN-PARAMS-LIST": ("reference/host/loader.py",

@@ -169,13 +169,9 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
     return config
 
 
-def _spellings(*words: str) -> set[str]:
-    return {form for word in words for form in (word, word.capitalize(), word.upper())}
-
-
 # yaml-cpp's bool decoding (CONFIG-RUN-KEYS): these words in lower, Capitalized or UPPER case, nothing else.
-_TRUE = _spellings("y", "yes", "true", "on")
-_FALSE = _spellings("n", "no", "false", "off")
+_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
 
 
 def _boolean(node: yaml.ScalarNode, file: str, key: str) -> bool:
