@@ -192,3 +192,68 @@ def test_a_failed_init_reads_the_last_error_then_destroys_the_state():
     assert str(caught.value) == "cannot load plugin definition:ticker: Could not initialize plugin: no bus"
     assert library.calls == [("init", ""), ("get_last_error", library.state), ("destroy", library.state)]
     assert plugin.lifecycle.state is State.DESTROYED
+
+
+class SchemaLibrary(DefinedLibrary):
+    def __init__(self, definition, answer):
+        super().__init__(variant(definition, init_schema={}), "lib.so")  # exports plugin_get_init_schema
+        self.answer = answer
+
+    def get_init_schema(self):
+        return self.answer
+
+
+@pytest.mark.clause("INIT-SCHEMA")
+@pytest.mark.parametrize("answer, reason", [
+    (('{"type": "object"}', 7), "error in plugin ticker: get_init_schema returned an unknown schema type 7"),
+    (("[1]", 1), "error in plugin ticker: get_init_schema did not return a json object"),
+    (("{", 1), "error in plugin ticker: get_init_schema did not return a json object"),
+])
+def test_schema_errors_name_the_library(answer, reason):
+    with pytest.raises(LoadError) as caught:
+        load_plugin(SchemaLibrary(WELL_BEHAVED_SOURCE, answer))
+    assert str(caught.value) == f"cannot load plugin lib.so: {reason}"
+    assert caught.value.clause == "INIT-SCHEMA"
+
+
+@pytest.mark.clause("INIT-SCHEMA")
+def test_an_invalid_schema_names_the_library():
+    with pytest.raises(LoadError) as caught:
+        load_plugin(SchemaLibrary(WELL_BEHAVED_SOURCE, ('{"type": 12}', 1)))
+    assert str(caught.value).startswith("cannot load plugin lib.so: error in plugin ticker: get_init_schema returned "
+                                        "an invalid JSON schema: ")
+
+
+@pytest.mark.clause("INIT-SCHEMA")
+def test_a_schema_of_type_none_is_no_schema_whatever_its_text():
+    plugin = load_plugin(SchemaLibrary(WELL_BEHAVED_SOURCE, ('{"type": "object", "required": ["x"]}', 0)), "free")
+    assert plugin.info.init_schema is None
+
+
+@pytest.mark.clause("PLUGIN-INFO-STRINGS", "PLUGIN-SYMBOLS")
+@pytest.mark.parametrize("change, reason", [
+    ({"name": None}, "plugin_get_name returned NULL"),
+    ({"description": None}, "plugin_get_description returned NULL"),
+    ({"contact": None}, "plugin_get_contact returned NULL"),
+    ({"version": None}, "plugin_get_version returned NULL"),
+    ({"omit_symbols": ["plugin_get_required_api_version"]}, "Could not resolve plugin_get_required_api_version function"),
+    ({"omit_symbols": ["plugin_get_type"]}, "Could not resolve plugin_get_type function"),
+    ({"omit_symbols": ["plugin_get_name"]}, "Dynamic library symbol plugin_get_name not present"),
+])
+def test_info_errors_name_the_library(change, reason):
+    with pytest.raises(LoadError) as caught:
+        load_plugin(DefinedLibrary(variant(WELL_BEHAVED_SOURCE, **change), "lib.so"))
+    assert str(caught.value) == f"cannot load plugin lib.so: {reason}"
+
+
+@pytest.mark.clause("INIT-FAILURE")
+def test_init_returning_null_leaves_nothing_to_destroy():
+    from reference.host.loader import LoadedPlugin, read_info
+
+    library = RecordingLibrary(variant(WELL_BEHAVED_SOURCE, init_returns_null=True))
+    plugin = LoadedPlugin(library, read_info(library))
+    with pytest.raises(LoadError) as caught:
+        plugin.init("")
+    assert str(caught.value) == ("cannot load plugin definition:ticker: Could not initialize plugin: Plugin handle or "
+                                 "get_last_error function not defined")
+    assert library.calls == [("init", "")] and plugin.lifecycle.state is State.DESTROYED
