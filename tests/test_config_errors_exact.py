@@ -22,6 +22,7 @@ def error_of(text: str, file: str = "conf.yaml", directory: str = "/plugins") ->
     ("plugins:\n  - name: a\n    library_path: m\n    open_params: [p]\n", "conf.yaml:4",
      "could not load plugins config: open_params must be a string"),
     ("plugins: 3\n", "conf.yaml:1", "could not load plugins config: 'plugins' must be a list"),
+    ("plugins:\n  - a\n", "conf.yaml:2", "could not load plugins config: each plugins entry must be a map"),
 ])
 def test_plugins_entry_errors(text, where, what):
     error = error_of(text)
@@ -76,6 +77,7 @@ def test_a_path_outside_the_plugins_directory_names_file_line_and_directory():
 @pytest.mark.parametrize("path, directory, resolved", [
     ("", "/plugins", ""), ("/abs/p.so", "/plugins", "/abs/p.so"), ("sub/p.so", "/plugins/", "/plugins/sub/p.so"),
     ("p.so", "/plugins//", "/plugins/p.so"), ("fake_plugins.counter", "/plugins", "fake_plugins.counter"),
+    ("p.so", "/opt/X", "/opt/X/p.so"), ("p.so", "/opt/d ", "/opt/d /p.so"), ("p.so", "/", "/p.so"),
 ])
 def test_library_paths_resolve(path, directory, resolved):
     assert resolve_library_path(path, directory) == resolved
@@ -108,3 +110,10 @@ def test_load_config_reads_the_file_and_names_it_in_errors(tmp_path):
 @pytest.mark.clause("CONFIG-RUN-KEYS")
 def test_a_bad_boolean_belongs_to_the_run_keys():
     assert error_of("json_output: maybe\n").clause == "CONFIG-RUN-KEYS"
+
+
+@pytest.mark.clause("CONFIG-PLUGINS")
+def test_the_file_is_falco_yaml_unless_named():
+    with pytest.raises(ConfigError) as caught:
+        parse_config("plugins: 3\n")
+    assert str(caught.value).startswith(f"{PREFIX} (falco.yaml:1): ")
