@@ -91,3 +91,34 @@ def test_a_large_unknown_block_cut_short_is_refused_too(kind):
     with pytest.raises(CaptureError) as caught:
         list(read_capture(sources(raw)[kind]))
     assert caught.value.offset == 28 and "file ends inside the block" in caught.value.reason
+
+
+def skipped_block(size: int, trailer: int | None = None) -> bytes:
+    total = pad4(12 + size)
+    return struct.pack("<II", 0x12345678, total) + b"s" * (total - 12) + struct.pack("<I", total if trailer is None
+                                                                                     else trailer)
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+@pytest.mark.parametrize("kind", ["pipe", "gzip"])
+@pytest.mark.parametrize("kept, reason", [
+    (18, "block type 0x12345678: file ends inside the block (18 of 28 bytes)"),
+    (23, "block type 0x12345678: file ends inside the block (23 of 28 bytes)"),
+    (26, "block type 0x12345678: file ends inside the block trailer"),
+])
+def test_a_skipped_block_cut_short(kind, kept, reason):
+    raw = SHB + skipped_block(16)[:kept]
+    with pytest.raises(CaptureError) as caught:
+        list(read_capture(sources(raw)[kind]))
+    assert (caught.value.offset, caught.value.reason) == (28, reason)
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+@pytest.mark.parametrize("kind", ["file", "pipe", "gzip"])
+def test_a_skipped_block_with_a_wrong_trailer(kind):
+    raw = SHB + skipped_block(16, trailer=99) + plugin_event_0x221(5, 77, b"x")
+    with pytest.raises(CaptureError) as caught:
+        list(read_capture(sources(raw)[kind]))
+    # the offset is that of the trailer: 28 (the section header) + 28 (the block) - 4
+    assert (caught.value.offset, caught.value.reason) == (
+        52, "block type 0x12345678: wrong block total length, header=28, trailer=99")
