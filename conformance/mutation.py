@@ -55,6 +55,7 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",
+                                  "tests/test_capture_writer_edges.py",
                                   "conformance/properties/test_capture_properties.py"],
     "reference/host/native.py": ["tests/test_native_bridge.py", "tests/test_native_silent_plugin.py"],
     "reference/output.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py",
