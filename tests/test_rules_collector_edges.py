@@ -223,3 +223,36 @@ def test_a_macro_condition_error_is_located_in_the_macro_condition():
     assert error.code == "LOAD_ERR_COMPILE_CONDITION"
     assert ("macro", "m") in [(loc.item_type, loc.item_name) for loc in error.locations]
     assert ("macro condition", "") in [(loc.item_type, loc.item_name) for loc in error.locations]
+
+
+@pytest.mark.clause("RULES-PLUGIN-VERSIONS")
+@pytest.mark.parametrize("entries, code, message, location", [
+    ([3], "LOAD_ERR_YAML_VALIDATE", "Plugin version must be a mapping", ("required plugin versions entry", "")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": "q"}], "LOAD_ERR_YAML_VALIDATE",
+     "Value of plugin version alternatives must be a sequence", ("required plugin versions entry", "p")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": ["q"]}], "LOAD_ERR_YAML_VALIDATE",
+     "Plugin version alternative must be a mapping", ("required plugin versions entry", "p")),
+    ([{"name": "p", "version": "x"}], "LOAD_ERR_VALIDATE", "Invalid required version 'x' for plugin 'p'",
+     ("required plugin versions entry", "p")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": [{"name": "q", "version": "y"}]}], "LOAD_ERR_VALIDATE",
+     "Invalid required version 'y' for plugin 'q'", ("required plugin versions entry", "p")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": [{"name": "p", "version": "2.0.0"}]}], "LOAD_ERR_VALIDATE",
+     "Defined multiple alternative version requirements for plugin 'p'", ("required plugin versions entry", "p")),
+])
+def test_malformed_requirements_with_codes_and_locations(entries, code, message, location):
+    with pytest.raises(RulesLoadError) as caught:
+        load([{"required_plugin_versions": entries}])
+    error = caught.value.results.first_error()
+    assert (error.code, error.message) == (code, message)
+    assert location in [(loc.item_type, loc.item_name) for loc in error.locations]
+    assert all(loc.file == "f0.yaml" for loc in error.locations)
+
+
+@pytest.mark.clause("RULES-PLUGIN-VERSIONS")
+def test_requirements_keep_their_alternatives_and_locations():
+    collector = collected_rule([{"required_plugin_versions": [
+        {"name": "p", "version": "1.0.0", "alternatives": [{"name": "q", "version": "2.0.0"}]},
+        {"name": "r", "version": "0.1.0", "alternatives": None}]}])
+    assert [req.alternatives for req in collector.requirements] == [[("p", "1.0.0"), ("q", "2.0.0")], [("r", "0.1.0")]]
+    assert [(loc.item_type, loc.item_name) for loc in collector.requirements[1].locations][-1] == (
+        "required plugin versions entry", "r")
