@@ -235,6 +235,10 @@ def markdown_section(merged: dict) -> str:
         score = "—" if e["score"] is None else f"{e['score']:.1f}%"
         lines.append(f"| `{module}` | {e['mutants']} | {e['killed']} | {e['survived']} | {e['equivalent']} | "
                      f"{e['not_run']} | {score} |")
+    unmeasured = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "reference").rglob("*.py")
+                        if p.name != "__init__.py" and str(p.relative_to(ROOT)) not in merged)
+    if unmeasured:
+        lines += ["", "Not measured yet: " + ", ".join(f"`{m}`" for m in unmeasured) + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -6,7 +6,7 @@ import struct
 
 import pytest
 
-from reference.host.capture import CaptureWriter, RecordedPlugin, plugref_record_block, read_capture
+from reference.host.capture import CaptureError, CaptureWriter, RecordedPlugin, plugref_record_block, read_capture
 from reference.host.engine import PluginEvent
 
 
@@ -86,3 +86,35 @@ def test_a_stream_passed_in_is_flushed_not_closed_and_close_is_idempotent():
     writer.close()
     assert writer.closed is True and not out.closed and Counting.flushes >= 1
     assert [e.data for e in read_capture(io.BytesIO(out.getvalue()))] == [b"a"]
+
+
+RECORD_FAULT = ('the plugref plugin record is not a JSON object {"plugins": [{"id": int, "name": str, "version": '
+                'str}, ...]}')
+
+
+def _record(body: bytes) -> bytes:
+    total = (12 + len(body) + 3) // 4 * 4
+    return struct.pack("<II", 0x46524C50, total) + body + b"\0" * (total - 12 - len(body)) + struct.pack("<I", total)
+
+
+SHB = bytes.fromhex("0a0d0d0a 1c000000 4d3c2b1a 0100 0200 ffffffffffffffff 1c000000")
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE", "CAPTURE-PLUGIN-VERSION")
+@pytest.mark.parametrize("body", [
+    b'{"plugins": [{"id": "3", "name": "a", "version": "1.0.0"}]}',
+    b'{"plugins": [{"id": 3, "name": 4, "version": "1.0.0"}]}',
+    b'{"plugins": [{"id": 3, "name": "a", "version": 1}]}',
+    b'{"plugins": [{"id": true, "name": "a", "version": "1.0.0"}]}',
+    b'{"plugins": [{"id": 3, "name": "a"}]}', b'{"plugins": 3}', b'[1]', b'{', b'\xff',
+])
+def test_a_bad_record_is_a_capture_error_word_for_word(body):
+    with pytest.raises(CaptureError) as caught:
+        list(read_capture(io.BytesIO(SHB + _record(body))))
+    assert (caught.value.offset, caught.value.reason) == (28, RECORD_FAULT)
+
+
+@pytest.mark.clause("CAPTURE-PLUGIN-VERSION")
+def test_a_record_padded_with_nuls_reads():
+    reader = read_capture(io.BytesIO(SHB + _record(b'{"plugins": [{"id": 3, "name": "a", "version": "1.0.0"}]}\0\0')))
+    assert reader.plugins == {3: RecordedPlugin("a", "1.0.0")}
