@@ -257,3 +257,15 @@ def test_init_returning_null_leaves_nothing_to_destroy():
     assert str(caught.value) == ("cannot load plugin definition:ticker: Could not initialize plugin: Plugin handle or "
                                  "get_last_error function not defined")
     assert library.calls == [("init", "")] and plugin.lifecycle.state is State.DESTROYED
+
+
+@pytest.mark.clause("INIT-FAILURE")
+@pytest.mark.parametrize("last_error", [None, 7])
+def test_a_last_error_that_is_no_string_reads_as_empty(last_error):
+    from reference.host.loader import LoadedPlugin, read_info
+
+    library = RecordingLibrary(variant(WELL_BEHAVED_SOURCE, init_error="x"), last_error=last_error)
+    plugin = LoadedPlugin(library, read_info(library))
+    with pytest.raises(LoadError) as caught:
+        plugin.init("")
+    assert str(caught.value) == "cannot load plugin definition:ticker: Could not initialize plugin: "
