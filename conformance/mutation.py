@@ -209,6 +209,19 @@ def run_module(module: str, budget: float, keep: bool = False) -> ModuleScore:
     return score
 
 
+def reclassify(merged: dict, equivalents: dict[str, dict[str, dict]]) -> None:
+    """Count as equivalent the recorded survivors listed since the run (with the same change)."""
+    for module, entry in merged.items():
+        known = equivalents.get(module, {})
+        for mutant, diff in list(entry.get("survivors", {}).items()):
+            if mutant in known and known[mutant].get("change", "").strip() == diff.strip():
+                del entry["survivors"][mutant]
+                entry["survived"] -= 1
+                entry["equivalent"] += 1
+        judged = entry["killed"] + entry["survived"]
+        entry["score"] = None if judged == 0 else round(100.0 * entry["killed"] / judged, 1)
+
+
 def merge_scores(scores: list[ModuleScore]) -> dict:
     merged = json.loads(SCORES.read_text()) if SCORES.exists() else {}
     for s in scores:
@@ -263,7 +276,10 @@ def main(argv: list[str]) -> int:
         if not args.markdown:
             print("mutation: --table-only needs --markdown FILE", file=sys.stderr)
             return 1
-        write_markdown(args.markdown, json.loads(SCORES.read_text()) if SCORES.exists() else {})
+        merged = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+        reclassify(merged, load_equivalents())
+        SCORES.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+        write_markdown(args.markdown, merged)
         return 0
     modules = args.modules or list(COVERING_TESTS)
     unknown = [m for m in modules if not (ROOT / m).is_file()]

@@ -71,3 +71,14 @@ def test_table_only_rewrites_the_section_from_the_scores(tmp_path, monkeypatch):
     assert main(["--table-only", "--markdown", str(doc)]) == 0
     assert "| `reference/y.py` | 4 | 4 | 0 | 0 | 0 | 100.0% |" in doc.read_text()
     assert main(["--table-only"]) == 1
+
+
+def test_survivors_listed_as_equivalent_since_the_run_are_recounted():
+    from conformance.mutation import reclassify
+
+    merged = {"m.py": {"mutants": 5, "killed": 3, "survived": 2, "equivalent": 0, "not_run": 0, "score": 60.0,
+                       "survivors": {"m.x__mutmut_1": "-a\n+b", "m.x__mutmut_2": "-c\n+d"}}}
+    reclassify(merged, {"m.py": {"m.x__mutmut_1": {"change": "-a\n+b", "reason": "r"},
+                                 "m.x__mutmut_2": {"change": "-c\n+e", "reason": "stale"}}})
+    assert (merged["m.py"]["survived"], merged["m.py"]["equivalent"], merged["m.py"]["score"]) == (1, 1, 75.0)
+    assert list(merged["m.py"]["survivors"]) == ["m.x__mutmut_2"]
