@@ -12,6 +12,8 @@ settings.register_profile("default", deadline=None, max_examples=100,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True,
                           print_blob=True)
+# Mutation runs (conformance/mutation.py) run the tests once per mutant: fixed examples, fewer of them.
+settings.register_profile("mutation", parent=settings.get_profile("ci"), max_examples=30, print_blob=False)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

@@ -123,6 +123,13 @@ SWITCHES = {
     "CONFIG-SOURCE-NAME": ("reference/falco/app.py", "if plugin.info.is_source and plugin.name != entry.name:",
                            "if False:"),
     "CONFIG-RULE-MATCHING": ("reference/falco/config.py", "    if text.lower() not in RULE_MATCHING:\n", "    if False:\n"),
+    "CONFIG-RUN-KEYS": ("reference/falco/config.py", '_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", '
+                        '"on", "On", "ON"}', '_TRUE = {"true"}'),
+    "EXTRACT-REQUEST": ("reference/contract/fields.py", "    for field_id, entry in enumerate(entries):",
+                        "    for field_id, entry in enumerate(entries, 1):"),
+    "OPEN-PARAMS-LIST": ("reference/host/loader.py",
+                         'if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):',
+                         'if not isinstance(entry, dict):'),
     "RULES-SHAPE": ("reference/falco/rules/reader.py", '        if node.value == "":\n', "        if False:\n"),
     "RULES-ITEM-KEYS": ("reference/falco/rules/reader.py", "                    if key not in EXPECTED_KEYS[kind]:",
                         "                    if False:"),
@@ -281,7 +288,8 @@ def main(argv: list[str]) -> int:
             edit = f"`{path}`: `{old.strip()[:60]}` → `{new.strip()[:60]}`".replace("\n", " ").replace("|", "\\|")
             lines.append(f"| {name} | `{clause}` | {edit} | {'yes' if bites else '**no**'} | "
                          f"{said.replace('|', '/')[:160]} |")
-        markdown.write_text("\n".join(lines) + "\n")
+        kept = markdown.read_text().partition("\n## Mutation testing")[1:] if markdown.exists() else ()
+        markdown.write_text("\n".join(lines) + "\n" + "".join(kept))
     return holes
 
 

@@ -1,6 +1,6 @@
 """falco.yaml: the `plugins` entries and `load_plugins` (clauses CONFIG-PLUGINS, CONFIG-LOAD-PLUGINS,
 CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), `rule_matching` (CONFIG-RULE-MATCHING), plus the few other keys
-`plugref run` uses.
+`plugref run` uses (CONFIG-RUN-KEYS).
 
 Every malformed entry is reported with the file and line it is on.
 """
@@ -180,9 +180,23 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
     if "rule_matching" in keys and not (isinstance(keys["rule_matching"], yaml.ScalarNode)
                                         and keys["rule_matching"].tag == _NULL_TAG):
         config.rule_matching = _rule_matching(keys["rule_matching"], file)
-    if isinstance(keys.get("json_output"), yaml.ScalarNode):
-        config.json_output = keys["json_output"].value.lower() in ("true", "yes", "on", "y")
+    if isinstance(keys.get("json_output"), yaml.ScalarNode) and keys["json_output"].tag != _NULL_TAG:
+        config.json_output = _boolean(keys["json_output"], file, "json_output")
     return config
+
+
+# yaml-cpp's bool decoding (CONFIG-RUN-KEYS): these words in lower, Capitalized or UPPER case, nothing else.
+_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+
+
+def _boolean(node: yaml.ScalarNode, file: str, key: str) -> bool:
+    if node.value in _TRUE:
+        return True
+    if node.value in _FALSE:
+        return False
+    raise ConfigError(file, node.start_mark.line + 1, f"{key} must be a boolean, not '{node.value}'",
+                      "CONFIG-RUN-KEYS")
 
 
 def load_config(path: str | Path, directory: str | None = None) -> FalcoConfig:

@@ -70,8 +70,48 @@ def _ascii_lower(text: str) -> str:
     return "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in text)
 
 
+def _bracket(pattern: str, start: int) -> tuple[str, int] | None:
+    """The regex for the fnmatch bracket expression opening at `start`, and the index of its `]`;
+    None when no `]` closes it (then the `[` is an ordinary character). As glibc reads it: `!` or `^`
+    first negates, a `]` first is a member, a backslash makes the next character a member, `a-z` is a
+    range (an empty one when reversed)."""
+    i = start + 1
+    negated = i < len(pattern) and pattern[i] in "!^"
+    i += negated
+    members: list[tuple[str, bool]] = []  # (character, escaped)
+    while True:
+        if i >= len(pattern):
+            return None
+        c = pattern[i]
+        if c == "]" and members:
+            break
+        if c == "\\":
+            i += 1
+            if i == len(pattern):
+                return None
+            members.append((pattern[i], True))
+        else:
+            members.append((c, False))
+        i += 1
+    parts, k = [], 0
+    while k < len(members):
+        low = members[k][0]
+        if k + 2 < len(members) and members[k + 1] == ("-", False):
+            high = members[k + 2][0]
+            if low <= high:
+                parts.append(f"{re.escape(low)}-{re.escape(high)}")
+            k += 3
+        else:
+            parts.append(re.escape(low))
+            k += 1
+    if not parts:  # only reversed ranges: a class without members
+        return ("." if negated else "(?!)"), i
+    return f"[{'^' if negated else ''}{''.join(parts)}]", i
+
+
 def glob_to_regex(pattern: str, casefold: bool = False) -> re.Pattern:
-    """fnmatch(3) with no flags: `*` and `?` also match `/`, `[...]` classes, backslash escapes."""
+    """fnmatch(3) with no flags: `*` and `?` also match `/`, `[...]` classes, backslash escapes (a trailing
+    backslash matches nothing, a `[` that no `]` closes is literal)."""
     out, i = [], 0
     while i < len(pattern):
         c = pattern[i]
@@ -79,25 +119,14 @@ def glob_to_regex(pattern: str, casefold: bool = False) -> re.Pattern:
             out.append(".*")
         elif c == "?":
             out.append(".")
-        elif c == "\\" and i + 1 < len(pattern):
+        elif c == "\\":
+            if i + 1 == len(pattern):
+                return re.compile("(?!)")  # fnmatch: a trailing backslash matches nothing
             i += 1
             out.append(re.escape(pattern[i]))
-        elif c == "[":
-            end = i + 1
-            if end < len(pattern) and pattern[end] in "!^":
-                end += 1
-            if end < len(pattern) and pattern[end] == "]":
-                end += 1
-            end = pattern.find("]", end)
-            if end < 0:
-                out.append(re.escape(c))
-            else:
-                body = pattern[i + 1:end]
-                negated = body[:1] in ("!", "^")
-                body = body[1:] if negated else body
-                body = body.replace("\\", "\\\\")
-                out.append(f"[{'^' if negated else ''}{body}]")
-                i = end
+        elif c == "[" and (bracket := _bracket(pattern, i)) is not None:
+            regex, i = bracket
+            out.append(regex)
         else:
             out.append(re.escape(c))
         i += 1

@@ -324,7 +324,8 @@ class Collector:
                        enabled=item.boolean("enabled", True), tags=set(item.sequence("tags")),
                        exceptions=exceptions,
                        skip_if_unknown_filter=item.boolean("skip-if-unknown-filter", False),
-                       capture=item.boolean("capture", False), warn_evttypes=item.boolean("warn_evttypes", True),
+                       capture=item.boolean("capture", False), capture_duration=self._capture_duration(item),
+                       warn_evttypes=item.boolean("warn_evttypes", True),
                        condition_location=item.location("rule condition", "", item.keys["condition"]),
                        output_location=item.location("rule output", "", item.keys["output"]))
         previous = self.rules.get(name)
@@ -381,18 +382,27 @@ class Collector:
         elif key == "capture":
             rule.capture = item.boolean(key, False)
         elif key == "capture_duration":
-            text = item.scalar(key)
-            if not text.isdigit():
-                raise item.error("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value")
-            rule.capture_duration = int(text)
+            rule.capture_duration = self._capture_duration(item)
+
+    @staticmethod
+    def _capture_duration(item: Item) -> int:
+        """capture_duration: a non-negative whole number of milliseconds (0 when absent)."""
+        if not item.has("capture_duration"):
+            return 0
+        text = item.scalar("capture_duration")
+        if not (text.isascii() and text.isdigit()):
+            raise item.error("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value", item.keys["capture_duration"],
+                             "value for 'capture_duration'")
+        return int(text)
 
     def _merge_exceptions(self, item: Item, rule: RuleDef, appended: list[ExceptionDef]) -> None:
         existing = {e.name: e for e in rule.exceptions}
         for exception in appended:
             if exception.name in existing:
-                if exception.fields is not None or exception.comps is not None:
-                    raise item.error("LOAD_ERR_VALIDATE", "Can not append exception fields or comps to existing "
-                                                          "exception, only values")
+                for key in ("fields", "comps"):  # Falco checks fields first
+                    if getattr(exception, key) is not None:
+                        raise item.error("LOAD_ERR_VALIDATE", f"Can not append exception {key} to existing "
+                                                              f"exception, only values")
                 existing[exception.name].values = existing[exception.name].values + exception.values
                 continue
             if exception.fields is None:

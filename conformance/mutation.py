@@ -1,0 +1,312 @@
+"""Mutation testing of reference/: the code-level proof that the suite bites.
+
+switch_off plants one chosen fault per clause; this runs mutmut, which plants every mutation it knows
+(operators swapped, conditions negated, constants moved, arguments dropped, return values replaced) in
+one module at a time and runs the tests that cover that module against each mutant.
+
+    python -m conformance.mutation [MODULE...] [--budget SECONDS] [--markdown docs/suite-bites.md]
+    python -m conformance.mutation --table-only --markdown docs/suite-bites.md
+
+MODULE is a path such as reference/filter/compiler.py (default: every module in COVERING_TESTS). Each
+module runs in its own copy of the project (mutmut writes a mutants/ tree next to the code it mutates),
+with at most --budget seconds of mutmut per module (default 600); mutants not reached in time are
+reported as not run, never as killed. Scores are merged into conformance/data/mutation-scores.json;
+--markdown rewrites the mutation section of that file. Surviving mutants are printed with their diff:
+kill each with a test, or, when no behaviour can tell it apart, list it in
+conformance/data/equivalent-mutants.yaml with a one-line reason.
+
+Run it niced; it uses one worker (mutmut --max-children 1) so that it shares a small machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SCORES = ROOT / "conformance" / "data" / "mutation-scores.json"
+EQUIVALENTS = ROOT / "conformance" / "data" / "equivalent-mutants.yaml"
+SECTION = "## Mutation testing"
+# mutmut's own entry point (running it as `python -m mutmut` makes it import itself twice).
+MUTMUT = [sys.executable, "-c", "from mutmut.__main__ import cli; cli()"]
+
+# The tests that exercise each module in-process (mutmut only sees calls made in the test process, so
+# tests that run plugref as a subprocess cannot kill a mutant and are left out to save time).
+COVERING_TESTS: dict[str, list[str]] = {
+    "reference/filter/compiler.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
+    "reference/filter/parser.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
+    "reference/filter/lexer.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
+    "reference/host/loader.py": ["tests/test_loader_edge_cases.py", "tests/test_loader_calls.py", "conformance/properties/test_plugin_checks.py",
+                                 "conformance/properties/test_event_stream.py",
+                                 "conformance/properties/test_lifecycle.py", "tests/test_sdk.py"],
+    "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py",
+                                           "tests/test_rules_collector_edges.py",
+                                           "conformance/properties/test_rules_files.py"],
+    "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
+                                  "tests/test_config.py"],
+    "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",
+                                  "tests/test_capture_writer_edges.py",
+                                  "conformance/properties/test_capture_properties.py"],
+    "reference/host/native.py": ["tests/test_native_bridge.py", "tests/test_native_silent_plugin.py",
+                                 "tests/test_native_calls.py"],
+    "reference/output.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py",
+                            "tests/test_inspect.py"],
+}
+
+# What a copy of the project needs for its tests to run.
+COPIED = ["reference", "conformance", "tests", "fake_plugins", "docs", "conftest.py", "pyproject.toml"]
+
+# mutmut's exit codes per mutant (mutmut.stats.status_by_exit_code), folded into what a score needs.
+KILLED_CODES = {1, 3, 36, -24, 24, 152, 255, -11, -9, 37}  # a failing test, a timeout, a crash
+
+
+@dataclass
+class ModuleScore:
+    module: str
+    mutants: int = 0
+    killed: int = 0
+    survived: int = 0
+    equivalent: int = 0
+    not_run: int = 0
+    seconds: float = 0.0
+    survivors: dict[str, str] = field(default_factory=dict)  # mutant name -> diff
+    stale_equivalents: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float | None:
+        judged = self.killed + self.survived
+        return None if judged == 0 else 100.0 * self.killed / judged
+
+
+def load_equivalents() -> dict[str, dict[str, dict]]:
+    """module -> mutant name -> {change, reason}."""
+    if not EQUIVALENTS.exists():
+        return {}
+    return yaml.safe_load(EQUIVALENTS.read_text()) or {}
+
+
+def _project_copy(workdir: Path, module: str, tests: list[str]) -> None:
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "mutants", "*.so", ".hypothesis"))
+        elif source.exists():
+            shutil.copy2(source, workdir / name)
+    settings = {
+        "source_paths": ["reference"],
+        "only_mutate": [module],
+        "also_copy": [n for n in COPIED if n != "reference"],
+        "pytest_add_cli_args": ["-q", "-p", "no:cacheprovider"],
+        "pytest_add_cli_args_test_selection": [t for t in tests if (workdir / t).exists()],
+        "use_git_change_detection": False,
+        "timeout_multiplier": 5.0,
+    }
+    lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
+    with open(workdir / "pyproject.toml", "a") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)  # mutmut puts its mutants/ tree first on sys.path itself
+    env.pop("CI", None)
+    # Derandomized Hypothesis with fewer examples (conftest.py): the same examples for the clean run and every
+    # mutant, at a cost that lets a module finish; explicit examples carry the edge cases.
+    env["HYPOTHESIS_PROFILE"] = "mutation"
+    return env
+
+
+def _run_mutmut(workdir: Path, budget: float, log) -> float:
+    started = time.monotonic()
+    process = subprocess.Popen(["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
+                               cwd=workdir, env=_environment(), stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        process.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        # mutmut saves each verdict as it comes; an interrupt stops it with the verdicts so far kept.
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return time.monotonic() - started
+
+
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+print(json.dumps({name: get_diff_for_mutant(name, path=sys.argv[1]) for name in json.load(sys.stdin)}))
+"""
+
+
+def _diffs(workdir: Path, module: str, mutants: list[str]) -> dict[str, str]:
+    """The changed lines of each mutant, as `mutmut show` prints them (one process for them all)."""
+    if not mutants:
+        return {}
+    shown = subprocess.run(["nice", "-n", "15", sys.executable, "-c", _DIFFS, module], cwd=workdir,
+                           env=_environment(), input=json.dumps(mutants), capture_output=True, text=True, timeout=900)
+    if shown.returncode != 0:
+        raise RuntimeError(f"mutmut could not show the mutants of {module}:\n{shown.stderr[-2000:]}")
+    return {name: "\n".join(line for line in diff.splitlines()
+                            if line[:1] in "+-" and not line.startswith(("+++", "---")))
+            for name, diff in json.loads(shown.stdout).items()}
+
+
+def tally(score: ModuleScore, verdicts: dict[str, int | None], diff_of, equivalents: dict[str, dict]) -> None:
+    """Count mutmut's verdicts (mutant name -> exit code) into `score`; a surviving mutant listed as
+    equivalent counts as such only while its change is still the one recorded."""
+    for mutant, code in sorted(verdicts.items()):
+        score.mutants += 1
+        if code is None or code == 2:  # not reached, or interrupted at the budget
+            score.not_run += 1
+        elif code in KILLED_CODES:
+            score.killed += 1
+        else:  # survived, no test reaches it, or "suspicious" (flaky under this mutant): not killed
+            diff = diff_of(mutant)
+            known = equivalents.get(mutant)
+            if known is not None and known.get("change", "").strip() == diff.strip():
+                score.equivalent += 1
+                continue
+            if known is not None:
+                score.stale_equivalents.append(mutant)
+            score.survived += 1
+            score.survivors[mutant] = diff
+
+
+def run_module(module: str, budget: float, keep: bool = False) -> ModuleScore:
+    score = ModuleScore(module)
+    workdir = Path(tempfile.mkdtemp(prefix="plugref-mutation-"))
+    try:
+        _project_copy(workdir, module, COVERING_TESTS.get(module, []))
+        with open(workdir / "mutmut.log", "w") as log:
+            score.seconds = round(_run_mutmut(workdir, budget, log), 1)
+        meta = workdir / "mutants" / (module + ".meta")
+        if not meta.exists():
+            tail = (workdir / "mutmut.log").read_text()[-2000:]
+            raise RuntimeError(f"mutmut produced no results for {module}:\n{tail}")
+        verdicts = json.loads(meta.read_text())["exit_code_by_key"]
+        unkilled = [m for m, code in verdicts.items() if code not in KILLED_CODES and code not in (None, 2)]
+        tally(score, verdicts, _diffs(workdir, module, unkilled).__getitem__, load_equivalents().get(module, {}))
+    finally:
+        if keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return score
+
+
+def reclassify(merged: dict, equivalents: dict[str, dict[str, dict]]) -> None:
+    """Count as equivalent the recorded survivors listed since the run (with the same change)."""
+    for module, entry in merged.items():
+        known = equivalents.get(module, {})
+        for mutant, diff in list(entry.get("survivors", {}).items()):
+            if mutant in known and known[mutant].get("change", "").strip() == diff.strip():
+                del entry["survivors"][mutant]
+                entry["survived"] -= 1
+                entry["equivalent"] += 1
+        judged = entry["killed"] + entry["survived"]
+        entry["score"] = None if judged == 0 else round(100.0 * entry["killed"] / judged, 1)
+
+
+def merge_scores(scores: list[ModuleScore]) -> dict:
+    merged = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+    for s in scores:
+        entry = asdict(s)
+        entry["score"] = None if s.score is None else round(s.score, 1)
+        merged[s.module] = entry
+    SCORES.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+    return merged
+
+
+def markdown_section(merged: dict) -> str:
+    lines = [SECTION, "",
+             "The code-level proof, next to the clause-level one above: "
+             "`nice -n 15 python -m conformance.mutation [MODULE...] --budget SECONDS --markdown docs/suite-bites.md` "
+             "runs [mutmut](https://pypi.org/project/mutmut/) (`pip install .[mutation]`) on each module of "
+             "reference/ with the tests that cover it, and rewrites this table from "
+             "`conformance/data/mutation-scores.json`. Equivalent mutants (no behaviour tells them apart "
+             "from the original) are listed with their reason in `conformance/data/equivalent-mutants.yaml`; "
+             "score = killed / (mutants − equivalent − not run). Not run = not reached within the budget.", "",
+             "| module | mutants | killed | survived | equivalent | not run | score |",
+             "|---|---|---|---|---|---|---|"]
+    for module in sorted(merged):
+        e = merged[module]
+        score = "—" if e["score"] is None else f"{e['score']:.1f}%"
+        lines.append(f"| `{module}` | {e['mutants']} | {e['killed']} | {e['survived']} | {e['equivalent']} | "
+                     f"{e['not_run']} | {score} |")
+    unmeasured = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "reference").rglob("*.py")
+                        if p.name != "__init__.py" and str(p.relative_to(ROOT)) not in merged)
+    if unmeasured:
+        lines += ["", "Not measured yet: " + ", ".join(f"`{m}`" for m in unmeasured) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(path: Path, merged: dict) -> None:
+    text = path.read_text() if path.exists() else ""
+    head = text.split(SECTION)[0].rstrip("\n")
+    path.write_text((head + "\n\n" if head else "") + markdown_section(merged))
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m conformance.mutation", description=__doc__.split("\n")[0])
+    parser.add_argument("modules", nargs="*", help="reference/... module paths (default: all covered)")
+    parser.add_argument("--budget", type=float, default=600.0, help="seconds of mutmut per module")
+    parser.add_argument("--markdown", type=Path, help="rewrite the mutation section of this file")
+    parser.add_argument("--keep", action="store_true", help="keep each module's working copy")
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rewrite the --markdown table from the scores already measured")
+    args = parser.parse_args(argv)
+    if args.table_only:
+        if not args.markdown:
+            print("mutation: --table-only needs --markdown FILE", file=sys.stderr)
+            return 1
+        merged = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+        reclassify(merged, load_equivalents())
+        SCORES.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+        write_markdown(args.markdown, merged)
+        return 0
+    modules = args.modules or list(COVERING_TESTS)
+    unknown = [m for m in modules if not (ROOT / m).is_file()]
+    if unknown:
+        print(f"mutation: no such module: {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    if shutil.which("nice") is None or importlib.util.find_spec("mutmut") is None:
+        print("mutation: needs mutmut (pip install .[mutation]) and nice", file=sys.stderr)
+        return 1
+    for module in modules:
+        try:
+            s = run_module(module, args.budget, keep=args.keep)
+        except RuntimeError as exc:
+            print(f"mutation: {exc}", file=sys.stderr)
+            return 1
+        shown = "—" if s.score is None else f"{s.score:.1f}%"
+        print(f"{module}: {s.mutants} mutants, {s.killed} killed, {s.survived} survived, "
+              f"{s.equivalent} equivalent, {s.not_run} not run: {shown} ({s.seconds} s)", flush=True)
+        for mutant, diff in s.survivors.items():
+            print(f"  survived {mutant}\n    " + diff.replace("\n", "\n    "), flush=True)
+        for mutant in s.stale_equivalents:
+            print(f"  equivalent-mutants.yaml entry {mutant} no longer matches its change", flush=True)
+        merged = merge_scores([s])  # after each module, so that an interrupted run keeps what it measured
+        if args.markdown:
+            write_markdown(args.markdown, merged)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

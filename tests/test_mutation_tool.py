@@ -1,0 +1,84 @@
+"""The wiring of conformance/mutation.py (the mutation run itself is not part of the test run)."""
+from pathlib import Path
+
+from conformance import mutation
+from conformance.mutation import COVERING_TESTS, ModuleScore, main, markdown_section, tally, write_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_module_and_covering_test_exists():
+    for module, tests in COVERING_TESTS.items():
+        assert (ROOT / module).is_file(), module
+        assert tests and all((ROOT / t).is_file() for t in tests), module
+
+
+def test_verdicts_are_tallied_with_equivalents_checked_against_their_change():
+    # mutmut's exit codes: 1 a test failed, 36 timeout, -11 segfault, 0 survived, 33 no tests, None not run,
+    # 2 interrupted.
+    verdicts = {"m.a__mutmut_1": 1, "m.a__mutmut_2": 36, "m.a__mutmut_3": -11, "m.a__mutmut_4": 0,
+                "m.a__mutmut_5": 33, "m.a__mutmut_6": None, "m.a__mutmut_7": 2, "m.a__mutmut_8": 0,
+                "m.a__mutmut_9": 0}
+    diffs = {"m.a__mutmut_4": "-x\n+y", "m.a__mutmut_5": "-p\n+q", "m.a__mutmut_8": "-a < b\n+a <= b",
+             "m.a__mutmut_9": "-c\n+d"}
+    equivalents = {"m.a__mutmut_8": {"change": "-a < b\n+a <= b", "reason": "b is never equal to a"},
+                   "m.a__mutmut_9": {"change": "-c\n+e", "reason": "the code changed since"}}
+    score = ModuleScore("m.py")
+    tally(score, verdicts, diffs.__getitem__, equivalents)
+    assert (score.mutants, score.killed, score.survived, score.equivalent, score.not_run) == (9, 3, 3, 1, 2)
+    assert score.score == 50.0
+    assert sorted(score.survivors) == ["m.a__mutmut_4", "m.a__mutmut_5", "m.a__mutmut_9"]
+    assert score.stale_equivalents == ["m.a__mutmut_9"]
+    assert ModuleScore("empty.py").score is None
+
+
+def test_the_markdown_section_is_replaced_and_what_precedes_it_kept(tmp_path):
+    doc = tmp_path / "bites.md"
+    doc.write_text("# Faults\n\n| table |\n\n## Mutation testing\n\nold table\n")
+    merged = {"reference/x.py": {"mutants": 10, "killed": 8, "survived": 1, "equivalent": 1, "not_run": 0,
+                                 "score": 88.9}}
+    write_markdown(doc, merged)
+    text = doc.read_text()
+    assert text.startswith("# Faults\n\n| table |\n\n## Mutation testing\n")
+    assert "old table" not in text and "| `reference/x.py` | 10 | 8 | 1 | 1 | 0 | 88.9% |" in text
+    assert text.endswith(markdown_section(merged))
+
+
+def test_an_unknown_module_is_a_clear_error(capsys):
+    assert main(["reference/no_such_module.py"]) == 1
+    assert "no such module: reference/no_such_module.py" in capsys.readouterr().err
+
+
+def test_the_switch_off_table_keeps_the_mutation_section(tmp_path, monkeypatch):
+    from conformance import switch_off
+
+    doc = tmp_path / "bites.md"
+    doc.write_text("# old\n\n## Mutation testing\n\nkept\n")
+    monkeypatch.setattr(switch_off, "faults", lambda clauses: [])
+    switch_off.main(["--markdown", str(doc)])
+    text = doc.read_text()
+    assert text.startswith("# The suite bites") and text.endswith("\n## Mutation testing\n\nkept\n")
+    assert mutation.SECTION == "## Mutation testing"
+
+
+def test_table_only_rewrites_the_section_from_the_scores(tmp_path, monkeypatch):
+    scores = tmp_path / "scores.json"
+    scores.write_text('{"reference/y.py": {"mutants": 4, "killed": 4, "survived": 0, "equivalent": 0, '
+                      '"not_run": 0, "score": 100.0}}')
+    monkeypatch.setattr(mutation, "SCORES", scores)
+    doc = tmp_path / "bites.md"
+    doc.write_text("# Faults\n")
+    assert main(["--table-only", "--markdown", str(doc)]) == 0
+    assert "| `reference/y.py` | 4 | 4 | 0 | 0 | 0 | 100.0% |" in doc.read_text()
+    assert main(["--table-only"]) == 1
+
+
+def test_survivors_listed_as_equivalent_since_the_run_are_recounted():
+    from conformance.mutation import reclassify
+
+    merged = {"m.py": {"mutants": 5, "killed": 3, "survived": 2, "equivalent": 0, "not_run": 0, "score": 60.0,
+                       "survivors": {"m.x__mutmut_1": "-a\n+b", "m.x__mutmut_2": "-c\n+d"}}}
+    reclassify(merged, {"m.py": {"m.x__mutmut_1": {"change": "-a\n+b", "reason": "r"},
+                                 "m.x__mutmut_2": {"change": "-c\n+e", "reason": "stale"}}})
+    assert (merged["m.py"]["survived"], merged["m.py"]["equivalent"], merged["m.py"]["score"]) == (1, 1, 75.0)
+    assert list(merged["m.py"]["survivors"]) == ["m.x__mutmut_2"]
