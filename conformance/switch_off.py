@@ -173,6 +173,12 @@ SWITCHES = {
                            "events.append(Event(ctypes.cast(raw.data, ctypes.POINTER(ctypes.c_char * max(length, 1))).contents, raw.ts))"),
 }
 
+# Reliability (bad input never loses data, never blows up).
+SWITCHES.update({
+    "INSPECT-OUTPUT-SAFE": ("reference/tools/inspector.py", "settings.write is not None and same_file(settings.read, "
+                            "settings.write)", "False"),
+})
+
 
 #: Further faults named by the conformance issue: (name, clause, file, text, replacement).
 EXTRA_FAULTS = [
