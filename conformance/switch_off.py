@@ -175,6 +175,9 @@ SWITCHES = {
 
 # Reliability (bad input never loses data, never blows up).
 SWITCHES.update({
+    "FILTER-DEPTH": ("reference/filter/depth.py", "MAX_DEPTH = 1000", "MAX_DEPTH = 2000"),
+    "OUTPUT-WIDTH-LIMIT": ("reference/output.py", "            if width is not None and width > MAX_FIELD_WIDTH:",
+                           "            if False:"),
     "INSPECT-OUTPUT-SAFE": ("reference/tools/inspector.py", "settings.write is not None and same_file(settings.read, "
                             "settings.write)", "False"),
 })

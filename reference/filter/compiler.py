@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from reference.contract.v0_3 import FieldType
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
 from reference.filter.ast import And, Check, Identifier, ListValue, Node, Not, Or
+from reference.filter.depth import room_for_depth, tree_depth
 from reference.filter.errors import FilterError
+
+#: Trees up to this depth evaluate within any recursion limit; deeper ones get room first.
+_SHALLOW = 100
 
 STRING_OPERATORS = {"=", "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "endswith",
                     "glob", "iglob", "in", "intersects", "pmatch", "regex", "exists"}
@@ -32,7 +36,9 @@ def _to_uint64(text: str, position) -> int:
     match = re.fullmatch(r"[ \t\n\r\f\v]*([+-]?)([0-9]+)", text)
     if not match:
         raise FilterError(f"{text} is not a valid number", position, "FILTER-COMPILE")
-    number = min(int(match.group(2)), 2**64 - 1)  # glibc saturates on overflow
+    digits = match.group(2).lstrip("0")
+    # glibc saturates on overflow; more than 20 digits overflow anyway (and int() refuses 4300 and more).
+    number = min(int(digits or "0"), 2**64 - 1) if len(digits) <= 20 else 2**64 - 1
     return (-number) % 2**64 if match.group(1) == "-" else number
 
 
@@ -209,4 +215,13 @@ def compile_filter(node: Node, table: FieldTable, plan: ExtractionPlan | None = 
                    text: str | None = None, lists: dict[str, tuple[str, ...]] | None = None) -> CompiledFilter:
     """Compile `node` for the fields of `table`; what it extracts is added to `plan`."""
     plan = plan if plan is not None else ExtractionPlan()
-    return CompiledFilter(text, _Compiler(table, plan, lists).node(node), plan)
+    depth = tree_depth(node)  # FILTER-DEPTH: the same limit as the parser's
+    with room_for_depth():
+        predicate = _Compiler(table, plan, lists).node(node)
+    if depth > _SHALLOW:
+        shallow = predicate
+
+        def predicate(context: EventContext) -> bool:
+            with room_for_depth():
+                return shallow(context)
+    return CompiledFilter(text, predicate, plan)

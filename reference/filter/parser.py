@@ -15,15 +15,12 @@ brackets make nested nodes. Older parsers (libsinsp before 0.10, so sysdig 0.29)
 """
 from __future__ import annotations
 
-import sys
-
+from reference.filter.depth import MAX_DEPTH, depth_error, room_for_depth, tree_depth
 from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Node, Not, Or
 from reference.filter.errors import FilterError
 from reference.filter.lexer import (BARE_ARGUMENT, BARE_STRING, FIELD_NAME, IDENTIFIER, LIST_OPERATORS, NUMBER,
                     NUMERIC_OPERATORS, Cursor)
 
-#: How deeply brackets and negations may nest before the parser gives up (Falco's setting).
-MAX_DEPTH = 1000
 
 _OPERATOR_LIST = ("'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', "
                   "'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'")
@@ -169,13 +166,11 @@ class _Parser:
 
 
 def parse(text: str, max_depth: int = MAX_DEPTH) -> Node:
-    """The AST of a condition, or FilterError naming what is wrong and where."""
-    # Each bracket level takes a handful of Python frames: make room for the allowed depth.
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 8 * max_depth + 200))
+    """The AST of a condition, or FilterError naming what is wrong and where (FILTER-DEPTH past the limit)."""
     try:
-        return _Parser(text, max_depth).parse()
+        with room_for_depth():
+            tree = _Parser(text, max_depth).parse()
     except RecursionError:
-        raise FilterError(f"exceeded max depth limit of {max_depth}", None, "FILTER-GRAMMAR") from None
-    finally:
-        sys.setrecursionlimit(limit)
+        raise depth_error() from None
+    tree_depth(tree)
+    return tree
