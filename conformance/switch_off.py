@@ -175,6 +175,10 @@ SWITCHES = {
 
 # Reliability (bad input never loses data, never blows up).
 SWITCHES.update({
+    "RULES-EXPANSION-LIMITS": ("reference/falco/rules/compiler.py", "MAX_CONDITION_NODES = 100_000",
+                               "MAX_CONDITION_NODES = 10**9"),
+    "YAML-LIMITS": ("reference/falco/yaml_limits.py", "MAX_YAML_DEPTH = 200", "MAX_YAML_DEPTH = 10**6"),
+    "CONFIG-ERRORS": ("reference/falco/config.py", "            if not library:\n", "            if False:\n"),
     "FILTER-DEPTH": ("reference/filter/depth.py", "MAX_DEPTH = 1000", "MAX_DEPTH = 2000"),
     "OUTPUT-WIDTH-LIMIT": ("reference/output.py", "            if width is not None and width > MAX_FIELD_WIDTH:",
                            "            if False:"),
