@@ -175,6 +175,9 @@ SWITCHES = {
 
 # Reliability (bad input never loses data, never blows up).
 SWITCHES.update({
+    "PLUGIN-ANSWER-TYPES": ("reference/host/loader.py", "def _is_int(value: Any) -> bool:\n    return isinstance(value, int) "
+                            "and not isinstance(value, bool)", "def _is_int(value: Any) -> bool:\n    return True"),
+    "DEFINITION-KEYS": ("fake_plugins/defined.py", "        check_definition(definition)\n", ""),
     "RULES-EXPANSION-LIMITS": ("reference/falco/rules/compiler.py", "MAX_CONDITION_NODES = 100_000",
                                "MAX_CONDITION_NODES = 10**9"),
     "YAML-LIMITS": ("reference/falco/yaml_limits.py", "MAX_YAML_DEPTH = 200", "MAX_YAML_DEPTH = 10**6"),
