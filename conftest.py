@@ -12,6 +12,8 @@ settings.register_profile("default", deadline=None, max_examples=100,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", parent=settings.get_profile("default"), derandomize=True,
                           print_blob=True)
+# The long fuzz run (tests/test_fuzz_inputs.py, docs/reliability.md): by hand or nightly.
+settings.register_profile("fuzz", parent=settings.get_profile("default"), print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

@@ -175,6 +175,8 @@ SWITCHES = {
 
 # Reliability (bad input never loses data, never blows up).
 SWITCHES.update({
+    "RELIABILITY-BAD-INPUT": ("reference/tools/cli.py", '        print(f"plugref: error: {exc}", file=sys.stderr)\n'
+                              '        return 1', '        print(f"plugref: error: {exc}", file=sys.stderr)\n        return 70'),
     "PLUGIN-ANSWER-TYPES": ("reference/host/loader.py", "def _is_int(value: Any) -> bool:\n    return isinstance(value, int) "
                             "and not isinstance(value, bool)", "def _is_int(value: Any) -> bool:\n    return True"),
     "DEFINITION-KEYS": ("fake_plugins/defined.py", "        check_definition(definition)\n", ""),
