@@ -93,14 +93,14 @@ SWITCHES = {
     "CAPTURE-BLOCK-TYPES": ("reference/host/capture.py", "    EVF_BLOCK_TYPE_V2: (True, V2_HEADER),\n", ""),
     "CAPTURE-GZIP": ("reference/host/capture.py", '_GZIP_MAGIC = b"\\x1f\\x8b"', '_GZIP_MAGIC = b"\\x00\\x00"'),
     "CAPTURE-BAD-FILE": ("reference/host/capture.py", "MAX_BLOCK = 64 * 1024 * 1024", "MAX_BLOCK = 2**40"),
-    "CAPTURE-PLUGIN-VERSION": ("reference/tools/inspector.py", "        if errors:\n            raise PlugrefError",
-                               "        if False:\n            raise PlugrefError"),
+    "CAPTURE-PLUGIN-VERSION": ("reference/tools/inspector.py", "        if errors:\n            reader.close()\n",
+                               "        if False:\n            reader.close()\n"),
     "CAPTURE-UNKNOWN-PLUGIN": ("reference/host/event_fields.py", "if self.source_plugin is None or not wanted:",
                                "if not wanted:"),
     "CAPTURE-SYSDIG-INTEROP": ("reference/host/capture.py", "SHB_SECTION_LENGTH_UNKNOWN = 0xFFFFFFFFFFFFFFFF",
                                "SHB_SECTION_LENGTH_UNKNOWN = 0"),
-    "CONFIG-PLUGINS": ("reference/falco/config.py", 'return json.dumps(_plain(node), sort_keys=True, separators=(",", ":"), '
-                       'ensure_ascii=False)', 'return json.dumps(_plain(node), ensure_ascii=False)'),
+    "CONFIG-PLUGINS": ("reference/falco/config.py", 'return json.dumps(value, sort_keys=True, separators=(",", ":"), '
+                       'ensure_ascii=False)', 'return json.dumps(value, ensure_ascii=False)'),
     "CONFIG-LOAD-PLUGINS": ("reference/falco/config.py", "        if self.load_plugins is None:\n",
                             "        if True:\n"),
     "CONFIG-LIBRARY-PATH": ("reference/falco/config.py", "joined = posixpath.normpath(posixpath.join(directory, library_path))",

@@ -70,3 +70,17 @@ def test_scalars_json_cannot_hold_are_sent_as_their_text_as_falco_ignores_tags()
 def test_no_rules_files_and_no_rules_option_is_a_clean_error(capsys, tmp_path):
     err = run(capsys, tmp_path, ENTRY)
     assert "plugref: error: no rules: give rules files with -r, or rules_files in the configuration" in err
+
+
+@pytest.mark.clause("CONFIG-ERRORS", "RULES-RESULTS")
+@pytest.mark.parametrize("padding", [0, 1, 5])
+def test_yaml_errors_have_the_same_1_based_line_in_rules_files_and_in_falco_yaml(capsys, tmp_path, padding):
+    broken = "# comment\n" * padding + "a: 1\nb: [1, 2\nc: 3\n"  # the sequence is never closed
+    line = padding + 3  # the ":" of "c: 3", inside the unclosed sequence
+    err = run(capsys, tmp_path, broken)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(broken)
+    assert main(["validate", str(rules)]) == 1
+    out = capsys.readouterr().out
+    assert f"Error reading config file (falco.yaml:{line}): not valid YAML" in err
+    assert f"yaml: error at line {line}, " in out
