@@ -129,7 +129,7 @@ def test_filters(workspace, text):
     out = workspace / "filtered.scap"
     out.write_bytes(b"the user's earlier output")
     status, _, err = clean_run(["inspect", "-H", str(workspace / "xsrc.yaml"), "-I", "xsrc", "-n", "4", "-w",
-                                str(out), text], [workspace / "xsrc.yaml"])
+                                str(out), "--", text], [workspace / "xsrc.yaml"])  # "--": a filter may start with -
     if status:
         assert "filter error" in err or "error:" in err
         assert out.read_bytes() == b"the user's earlier output"  # a refused run replaces nothing
@@ -144,7 +144,7 @@ FORMAT_ALPHABET = "%*0123456789x.iwordtag[]a'\" evt.numtime|-"
                       mutations("*%evt.num %x.word %5x.i %x.tag[a] %evt.time", FORMAT_ALPHABET)),
        as_json=st.booleans())
 def test_formats(workspace, text, as_json):
-    argv = ["inspect", "-H", str(workspace / "xsrc.yaml"), "-I", "xsrc", "-n", "3", "-p", text]
+    argv = ["inspect", "-H", str(workspace / "xsrc.yaml"), "-I", "xsrc", "-n", "3", f"--print={text}"]  # "=": a format may start with -
     status, _, err = clean_run(argv + (["-j"] if as_json else []), [workspace / "xsrc.yaml"])
     if status:
         assert "format" in err or "error:" in err
