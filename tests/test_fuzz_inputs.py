@@ -186,7 +186,7 @@ def test_rules_files(workspace, text, as_json):
     argv = ["validate", str(rules), "-c", str(DEMO_CONFIG)] + (["--json"] if as_json else [])
     status, out, err = clean_run(argv, [rules], said_on_stdout=True)  # validate reports on stdout
     if status:
-        assert ('"successful": false' in out) if as_json else ("Invalid" in out or "error" in err)
+        assert ('"successful": false' in out) if as_json else ("Invalid" in out or "Error: " in out or "error" in err.lower())
 
 
 CONFIG_TEXT = DEMO_CONFIG.read_text()
