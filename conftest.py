@@ -14,6 +14,8 @@ settings.register_profile("ci", parent=settings.get_profile("default"), derandom
                           print_blob=True)
 # Mutation runs (conformance/mutation.py) run the tests once per mutant: fixed examples, fewer of them.
 settings.register_profile("mutation", parent=settings.get_profile("ci"), max_examples=30, print_blob=False)
+# The long fuzz run (tests/test_fuzz_inputs.py, docs/reliability.md): by hand or nightly.
+settings.register_profile("fuzz", parent=settings.get_profile("default"), print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 

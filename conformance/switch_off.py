@@ -108,14 +108,14 @@ SWITCHES = {
     "CAPTURE-BLOCK-TYPES": ("reference/host/capture.py", "    EVF_BLOCK_TYPE_V2: (True, V2_HEADER),\n", ""),
     "CAPTURE-GZIP": ("reference/host/capture.py", '_GZIP_MAGIC = b"\\x1f\\x8b"', '_GZIP_MAGIC = b"\\x00\\x00"'),
     "CAPTURE-BAD-FILE": ("reference/host/capture.py", "MAX_BLOCK = 64 * 1024 * 1024", "MAX_BLOCK = 2**40"),
-    "CAPTURE-PLUGIN-VERSION": ("reference/tools/inspector.py", "        if errors:\n            raise PlugrefError",
-                               "        if False:\n            raise PlugrefError"),
+    "CAPTURE-PLUGIN-VERSION": ("reference/tools/inspector.py", "        if errors:\n            reader.close()\n",
+                               "        if False:\n            reader.close()\n"),
     "CAPTURE-UNKNOWN-PLUGIN": ("reference/host/event_fields.py", "        if self.source_plugin is None:\n",
                                "        if False:\n"),
     "CAPTURE-SYSDIG-INTEROP": ("reference/host/capture.py", "SHB_SECTION_LENGTH_UNKNOWN = 0xFFFFFFFFFFFFFFFF",
                                "SHB_SECTION_LENGTH_UNKNOWN = 0"),
-    "CONFIG-PLUGINS": ("reference/falco/config.py", 'return json.dumps(_plain(node), sort_keys=True, separators=(",", ":"), '
-                       'ensure_ascii=False)', 'return json.dumps(_plain(node), ensure_ascii=False)'),
+    "CONFIG-PLUGINS": ("reference/falco/config.py", 'return json.dumps(value, sort_keys=True, separators=(",", ":"), '
+                       'ensure_ascii=False)', 'return json.dumps(value, ensure_ascii=False)'),
     "CONFIG-LOAD-PLUGINS": ("reference/falco/config.py", "        if self.load_plugins is None:\n",
                             "        if True:\n"),
     "CONFIG-LIBRARY-PATH": ("reference/falco/config.py", "joined = posixpath.normpath(posixpath.join(directory, library_path))",
@@ -224,6 +224,24 @@ SWITCHES = {
     "V3-MIXED-CONTRACTS": ("reference/host/loader.py", '    if getattr(info, "contract", "0") == "3":\n        from',
                            '    if False:\n        from'),
 }
+
+# Reliability (bad input never loses data, never blows up).
+SWITCHES.update({
+    "RELIABILITY-BAD-INPUT": ("reference/tools/cli.py", '        print(f"plugref: error: {exc}", file=sys.stderr)\n'
+                              '        return 1', '        print(f"plugref: error: {exc}", file=sys.stderr)\n        return 70'),
+    "PLUGIN-ANSWER-TYPES": ("reference/host/loader.py", "def _is_int(value: Any) -> bool:\n    return isinstance(value, int) "
+                            "and not isinstance(value, bool)", "def _is_int(value: Any) -> bool:\n    return True"),
+    "DEFINITION-KEYS": ("fake_plugins/defined.py", "        check_definition(definition)\n", ""),
+    "RULES-EXPANSION-LIMITS": ("reference/falco/rules/compiler.py", "MAX_CONDITION_NODES = 100_000",
+                               "MAX_CONDITION_NODES = 10**9"),
+    "YAML-LIMITS": ("reference/falco/yaml_limits.py", "MAX_YAML_DEPTH = 200", "MAX_YAML_DEPTH = 10**6"),
+    "CONFIG-ERRORS": ("reference/falco/config.py", "            if not library:\n", "            if False:\n"),
+    "FILTER-DEPTH": ("reference/filter/depth.py", "MAX_DEPTH = 1000", "MAX_DEPTH = 2000"),
+    "OUTPUT-WIDTH-LIMIT": ("reference/output.py", "            if width is not None and width > MAX_FIELD_WIDTH:",
+                           "            if False:"),
+    "INSPECT-OUTPUT-SAFE": ("reference/tools/inspector.py", "settings.write is not None and same_file(settings.read, "
+                            "settings.write)", "False"),
+})
 
 
 #: Further faults named by the conformance issue: (name, clause, file, text, replacement).

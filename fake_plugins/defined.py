@@ -57,6 +57,64 @@ def event_timestamp(event: dict) -> int:
     return TS_NOW if ts == "now" else int(ts)
 
 
+def _is_json(value) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _is_int(value) -> bool:
+    return type(value) is int
+
+
+def _is_event(event) -> bool:
+    if not isinstance(event, dict):
+        return False
+    ts = event.get("ts", "now")
+    if not (ts == "now" or (_is_int(ts) and 0 <= ts < 2**64)):
+        return False
+    if "data" in event:
+        return isinstance(event["data"], str)
+    return isinstance(event.get("values", {}), dict)
+
+
+def _is_batch(step) -> bool:
+    return (isinstance(step, dict) and _is_int(step.get("events", 0)) and step.get("events", 0) >= 0
+            and step.get("rc", "success") in _RC_NAMES and isinstance(step.get("error", ""), str))
+
+
+_TEXT = (lambda v: v is None or isinstance(v, str), "a string or null")
+#: key -> (test, what the key must be). Strings may be null: a NULL answer is a case to test.
+DEFINITION_KEYS = {
+    **{key: _TEXT for key in ("required_api_version", "name", "description", "contact", "version", "event_source",
+                              "fields_json", "extract_event_sources_json", "init_schema_json", "open_params_json")},
+    "type": (_is_int, "an integer"),
+    "id": (_is_int, "an integer"),
+    "fields": (lambda v: isinstance(v, list) and _is_json(v), "a list of JSON values"),
+    "extract_event_sources": (_is_json, "a JSON value"),
+    "init_schema": (lambda v: v is None or (isinstance(v, dict) and _is_json(v)), "a mapping (a JSON schema) or null"),
+    "open_params": (_is_json, "a JSON value"),
+    "init_error": (lambda v: isinstance(v, str), "a string"),
+    "open_error": (lambda v: isinstance(v, str), "a string"),
+    "init_returns_null": (lambda v: isinstance(v, bool), "true or false"),
+    "omit_symbols": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of symbol names"),
+    "events": (lambda v: isinstance(v, list) and all(_is_event(e) for e in v),
+               "a list of {ts: u64 | now, values: {...}} or {ts, data: text}"),
+    "batches": (lambda v: isinstance(v, list) and all(_is_batch(b) for b in v),
+                "a list of {events: n >= 0, rc: success|timeout|eof|failure, error: text}"),
+    "batch_size": (lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+}
+
+
+def check_definition(definition: dict) -> None:
+    """ValueError `KEY must be ...` for the first key of the wrong type (unknown keys are ignored)."""
+    for key, (test, what) in DEFINITION_KEYS.items():
+        if key in definition and not test(definition[key]):
+            raise ValueError(f"{key} must be {what}")
+
+
 class _State:
     def __init__(self) -> None:
         self.last_error = ""
@@ -94,10 +152,12 @@ class DefinedLibrary:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "DefinedLibrary":
+        """The plugin a definition file describes; ValueError naming the key that is wrong."""
         text = Path(path).read_text()
         definition = yaml.safe_load(text)
         if not isinstance(definition, dict):
             raise ValueError(f"{path}: a plugin definition must be a mapping")
+        check_definition(definition)
         return cls(definition, str(path))
 
     def _get(self, key: str, default=""):

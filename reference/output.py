@@ -24,6 +24,8 @@ from reference.filter.lexer import BARE_ARGUMENT, FIELD_NAME, TRANSFORMERS, Curs
 from reference.filter.parser import parse_transformer
 
 NOT_AVAILABLE = "<NA>"
+#: The widest `%Nfield` (clause OUTPUT-WIDTH-LIMIT): a value padded to it is still one line.
+MAX_FIELD_WIDTH = 4096
 
 
 class FormatError(FilterError):
@@ -33,6 +35,10 @@ class FormatError(FilterError):
         super().__init__(message, None, "OUTPUT-FORMAT")
         self.message = message
         self.args = (message,)
+
+
+def _shortened(text: str, keep: int = 20) -> str:
+    return text if len(text) <= keep else text[:keep] + "..."
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,12 @@ class Formatter:
                 literal = []
             i += 1
             width_match = re.compile(r"[0-9]+").match(text, i)
-            width = int(width_match.group(0)) if width_match else None
+            digits = width_match.group(0).lstrip("0") if width_match else ""
+            # Many digits are too wide before they are a number (int() refuses over 4300 digits).
+            width = (int(digits or "0") if len(digits) <= 9 else MAX_FIELD_WIDTH + 1) if width_match else None
+            if width is not None and width > MAX_FIELD_WIDTH:
+                raise FormatError(f"invalid formatting syntax: field width {_shortened(width_match.group(0))} exceeds the "
+                                  f"maximum of {MAX_FIELD_WIDTH}")
             i = width_match.end() if width_match else i
             if i >= len(text):
                 raise FormatError("invalid formatting syntax: formatting cannot end with a number" if width_match

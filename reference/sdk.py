@@ -243,7 +243,8 @@ class PythonLibrary:
         return self.plugin_class.required_api_version
 
     def get_type(self) -> int:
-        return int(self.plugin_class.type)
+        declared = self.plugin_class.type  # the loader refuses what is not an integer (PLUGIN-ANSWER-TYPES)
+        return int(declared) if isinstance(declared, int) else declared
 
     def get_id(self) -> int:
         return self.plugin_class.id

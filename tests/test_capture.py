@@ -173,15 +173,49 @@ def test_every_event_block_type_with_a_plugin_event_and_a_syscall_event(block_ty
 
 
 @pytest.mark.clause("CAPTURE-BLOCK-TYPES")
-def test_unknown_and_metadata_blocks_are_skipped():
+def test_unknown_and_metadata_blocks_before_the_first_event_are_skipped():
     e1, e2 = (plugin_event_block(ts, 5, b"d%d" % ts) for ts in (1, 2))
     skipped = [block(0x201, b"machine info"), block(0x215, b"proc list" * 10), block(0x218, b"fd list"),
                block(0x8002ABCD, b"legacy mi"), block(0x12345678, b"unknown" * 100), block(0x300, b"")]
-    raw = SHB + skipped[0] + skipped[1] + e1 + b"".join(skipped[2:]) + e2
+    raw = SHB + b"".join(skipped) + e1 + e2
     reader = read_capture(io.BytesIO(raw))
     assert [(e.ts, e.data, e.offset) for e in reader] == [
-        (1, b"d1", 28 + len(skipped[0]) + len(skipped[1])), (2, b"d2", len(raw) - len(e2))]
+        (1, b"d1", 28 + sum(map(len, skipped))), (2, b"d2", len(raw) - len(e2))]
     assert reader.skipped_blocks == len(skipped)
+    # A new section starts over: its metadata blocks come before its events again.
+    again = raw + SHB + skipped[0] + plugin_event_block(3, 5, b"d3")
+    assert [e.data for e in read_capture(io.BytesIO(again))] == [b"d1", b"d2", b"d3"]
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE", "CAPTURE-BLOCK-TYPES")
+@pytest.mark.parametrize("block_type", [0x201, 0x218, 0x12345678, 0x204 ^ 0x1000])
+def test_a_non_event_block_after_an_event_is_refused_with_its_offset(block_type):
+    # sysdig 0.29: "scap error: could not restart capture: invalid block type", after the events before it.
+    e1, e2 = (plugin_event_block(ts, 5, b"d%d" % ts) for ts in (1, 2))
+    raw = SHB + e1 + block(block_type, b"x" * 8) + e2
+    reader = read_capture(io.BytesIO(raw))
+    assert next(reader).data == b"d1"
+    with pytest.raises(CaptureError) as caught:
+        next(reader)
+    assert str(caught.value) == (f"capture file <stream>: at byte {28 + len(e1)}: invalid block type "
+                                 f"0x{block_type:x} after an event: only event blocks and a new section header "
+                                 f"may follow events")
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+def test_a_flipped_bit_in_a_block_type_stops_the_inspection(tmp_path, capsys):
+    from reference.tools.cli import main
+
+    events = [event(ts, 2**30 + 42, b"x.i=%d" % ts) for ts in (1, 2, 3)]
+    raw = bytearray(write(events))
+    second = raw.index(plugin_event_block(2, 2**30 + 42, b"x.i=2"))
+    raw[second + 1] ^= 0x10  # 0x221 -> 0x1221: an unknown block type
+    path = tmp_path / "flipped.scap"
+    path.write_bytes(bytes(raw))
+    assert main(["inspect", "-H", "fake_plugins.counter", "-r", str(path), "-p", "%evt.num"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["1"]
+    assert f"at byte {second}: invalid block type 0x1221 after an event" in err
 
 
 @pytest.mark.clause("CAPTURE-BLOCK-TYPES")

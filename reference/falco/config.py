@@ -7,6 +7,7 @@ Every malformed entry is reported with the file and line it is on.
 from __future__ import annotations
 
 import json
+import math
 import os
 import posixpath
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from reference.errors import PlugrefError
+from reference.falco.yaml_limits import compose
 
 DEFAULT_PLUGINS_DIR = "/usr/share/falco/plugins"
 PLUGINS_DIR_VARIABLE = "PLUGREF_PLUGINS_DIR"
@@ -87,9 +89,50 @@ def resolve_library_path(library_path: str, directory: str, file: str = "falco.y
     return joined
 
 
-def _plain(node: yaml.Node):
-    """A node as plain Python data (for init_config maps)."""
-    return yaml.safe_load(yaml.serialize(node))
+#: What one init_config map may expand to (YAML aliases count as copies), as JSON text (YAML-LIMITS).
+MAX_INIT_CONFIG_CHARS = 16 * 1024 * 1024
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+class _Budget:
+    def __init__(self, file: str, node: yaml.Node):
+        self.file, self.node, self.left = file, node, MAX_INIT_CONFIG_CHARS
+
+    def spend(self, chars: int) -> None:
+        self.left -= chars
+        if self.left < 0:
+            raise ConfigError(self.file, self.node.start_mark.line + 1,
+                              f"could not load plugins config: init_config expands to more than "
+                              f"{MAX_INIT_CONFIG_CHARS} characters of JSON (YAML aliases count as copies)",
+                              "YAML-LIMITS")
+
+
+def _json_value(node: yaml.Node, file: str, budget: _Budget):
+    """A node as JSON data. Scalars the JSON types cannot hold (dates, !!binary, huge or non-finite
+    numbers) are sent as their text or null, since Falco's converter ignores YAML tags; a key
+    that is not a scalar cannot be a JSON key (CONFIG-ERRORS)."""
+    budget.spend(2)
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                kind = "sequence" if isinstance(key, yaml.SequenceNode) else "mapping"
+                raise ConfigError(file, key.start_mark.line + 1, f"could not load plugins config: init_config: a "
+                                                                 f"{kind} cannot be a mapping key")
+            budget.spend(len(key.value))
+            out[key.value] = _json_value(value, file, budget)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_json_value(item, file, budget) for item in node.value]
+    budget.spend(len(node.value))
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
+                    "tag:yaml.org,2002:null"):
+        try:
+            value = _SCALARS.construct_object(node)
+        except (ValueError, yaml.YAMLError):  # e.g. an integer of thousands of digits
+            return node.value
+        return None if isinstance(value, float) and not math.isfinite(value) else value  # nlohmann writes null
+    return node.value
 
 
 def _scalar(node: yaml.Node | None, file: str, what: str) -> str:
@@ -105,7 +148,8 @@ def _init_config(node: yaml.Node | None, file: str) -> str:
     if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
         return ""
     if isinstance(node, yaml.MappingNode):
-        return json.dumps(_plain(node), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        value = _json_value(node, file, _Budget(file, node))
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     if isinstance(node, yaml.ScalarNode):
         return node.value
     raise ConfigError(file, node.start_mark.line + 1, "could not load plugins config: init_config must be a map or a "
@@ -123,7 +167,7 @@ def _rule_matching(node: yaml.Node, file: str) -> str:
 
 def parse_config(text: str, file: str = "falco.yaml", directory: str | None = None) -> FalcoConfig:
     try:
-        root = yaml.compose(text)
+        root = compose(text)  # YAML-LIMITS: nesting and aliases bounded
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(file, mark.line + 1 if mark else None,
@@ -152,6 +196,9 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
             if not name:
                 raise ConfigError(file, line, "could not load plugins config: plugins entry has an empty 'name'")
             library = _scalar(fields["library_path"], file, "library_path")
+            if not library:
+                raise ConfigError(file, line, f"could not load plugins config: plugin '{name}' has an empty "
+                                              f"'library_path'", "CONFIG-ERRORS")
             config.plugins.append(PluginConfig(
                 name=name,
                 library_path=resolve_library_path(library, directory, file, line),
@@ -201,7 +248,13 @@ def _boolean(node: yaml.ScalarNode, file: str, key: str) -> bool:
 
 def load_config(path: str | Path, directory: str | None = None) -> FalcoConfig:
     try:
-        text = Path(path).read_text()
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError(str(path), None, f"cannot read it: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(str(path), line, f"not valid YAML: the file is not UTF-8 (byte 0x{data[exc.start]:02x} at "
+                                           f"offset {exc.start})", "CONFIG-ERRORS") from None
     return parse_config(text, str(path), directory)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reference.filter.depth import depth_limited
 from reference.filter.errors import Position
 
 
@@ -134,6 +135,7 @@ def value_text(value: str) -> str:
     return value
 
 
+@depth_limited
 def to_text(node: Node) -> str:
     if isinstance(node, (And, Or)):
         joiner = " and " if isinstance(node, And) else " or "

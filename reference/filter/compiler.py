@@ -28,6 +28,7 @@ import re2
 from reference.contract.field_types import AnyFieldType
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
 from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Or, Transformer
+from reference.filter.depth import room_for_depth, tree_depth
 from reference.filter.errors import FilterError, Position
 from reference.filter.lexer import FIELD_NAME, MULTI_TRANSFORMERS, TRANSFORMERS, VAL
 from reference.filter import transformers
@@ -37,6 +38,9 @@ from reference.filter.transformers import Shape, TransformerTypeError, type_name
 BYTEBUF = 7
 NUMERIC_TYPES = {AnyFieldType.UINT64, AnyFieldType.RELTIME, AnyFieldType.ABSTIME}
 IP_TYPES = {AnyFieldType.IPADDR, AnyFieldType.IPNET}
+
+#: Trees up to this depth evaluate within any recursion limit; deeper ones get room first.
+_SHALLOW = 100
 
 STRING_OPERATORS = {"=", "==", "!=", "<", "<=", ">", ">=", "contains", "icontains", "startswith", "endswith",
                     "glob", "iglob", "in", "intersects", "pmatch", "regex", "exists"}
@@ -62,7 +66,9 @@ def _to_uint64(text: str, position) -> int:
     match = re.fullmatch(r"[ \t\n\r\f\v]*([+-]?)([0-9]+)", text)
     if not match:
         raise FilterError(f"{text} is not a valid number", position, "FILTER-COMPILE")
-    number = min(int(match.group(2)), 2**64 - 1)  # glibc saturates on overflow
+    digits = match.group(2).lstrip("0")
+    # glibc saturates on overflow; more than 20 digits overflow anyway (and int() refuses 4300 and more).
+    number = min(int(digits or "0"), 2**64 - 1) if len(digits) <= 20 else 2**64 - 1
     return (-number) % 2**64 if match.group(1) == "-" else number
 
 
@@ -500,6 +506,14 @@ def compile_filter(node: Node, table: FieldTable, plan: ExtractionPlan | None = 
                    text: str | None = None, lists: dict[str, tuple[str, ...]] | None = None) -> CompiledFilter:
     """Compile `node` for the fields of `table`; what it extracts is added to `plan`."""
     plan = plan if plan is not None else ExtractionPlan()
+    depth = tree_depth(node)  # FILTER-DEPTH: the same limit as the parser's
     compiler = _Compiler(table, plan, lists)
-    predicate = compiler.node(node)
+    with room_for_depth():
+        predicate = compiler.node(node)
+    if depth > _SHALLOW:
+        shallow = predicate
+
+        def predicate(context: EventContext) -> bool:
+            with room_for_depth():
+                return shallow(context)
     return CompiledFilter(text, predicate, plan, compiler.warnings)

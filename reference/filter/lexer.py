@@ -7,6 +7,7 @@ regular expressions).
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from reference.filter.errors import FilterError, Position
@@ -43,13 +44,15 @@ class Cursor:
         self.text = text
         self.idx = 0
         self.last_token = ""
+        self._line_breaks: list[int] | None = None
 
     def position(self, idx: int | None = None) -> Position:
         idx = self.idx if idx is None else idx
-        before = self.text[:idx]
-        line = 1 + sum(1 for c in before if c in "\r\n")
-        start = max(before.rfind("\r"), before.rfind("\n")) + 1
-        return Position(idx, line, idx - start + 1)
+        if self._line_breaks is None:  # once per text, so positions cost O(log n), not O(n)
+            self._line_breaks = [i for i, c in enumerate(self.text) if c in "\r\n"]
+        line = bisect.bisect_left(self._line_breaks, idx)  # the breaks before idx
+        start = self._line_breaks[line - 1] + 1 if line else 0
+        return Position(idx, line + 1, idx - start + 1)
 
     def error(self, message: str, idx: int | None = None) -> FilterError:
         return FilterError(message, self.position(idx), "FILTER-GRAMMAR")

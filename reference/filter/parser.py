@@ -23,16 +23,13 @@ brackets make nested nodes. Older parsers (libsinsp before 0.10, so sysdig 0.29)
 """
 from __future__ import annotations
 
-import sys
-
+from reference.filter.depth import MAX_DEPTH, depth_error, room_for_depth, tree_depth
 from reference.filter.ast import (And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Operand, Or,
                                   Transformer)
 from reference.filter.errors import FilterError
 from reference.filter.lexer import (BARE_ARGUMENT, BARE_STRING, FIELD_NAME, IDENTIFIER, LIST_OPERATORS, MODIFIERS,
                                     MULTI_TRANSFORMERS, NUMBER, NUMERIC_OPERATORS, TRANSFORMERS, VAL, Cursor)
 
-#: How deeply brackets and negations may nest before the parser gives up (Falco's setting).
-MAX_DEPTH = 1000
 
 _OPERATOR_LIST = ("'exists', '<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', "
                   "'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'")
@@ -278,30 +275,25 @@ class _Parser:
 
 
 def parse(text: str, max_depth: int = MAX_DEPTH) -> Node:
-    """The AST of a condition, or FilterError naming what is wrong and where."""
-    # Each bracket level takes a handful of Python frames: make room for the allowed depth.
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 8 * max_depth + 200))
+    """The AST of a condition, or FilterError naming what is wrong and where (FILTER-DEPTH past the limit)."""
     try:
-        return _Parser(text, max_depth).parse()
+        with room_for_depth():
+            tree = _Parser(text, max_depth).parse()
     except RecursionError:
-        raise FilterError(f"exceeded max depth limit of {max_depth}", None, "FILTER-GRAMMAR") from None
-    finally:
-        sys.setrecursionlimit(limit)
+        raise depth_error() from None
+    tree_depth(tree)
+    return tree
 
 
 def parse_transformer(text: str, start: int, max_depth: int = MAX_DEPTH) -> tuple[Transformer, int]:
     """The transformer expression at `start` of `text` (an output format's token) and where it ends."""
     parser = _Parser(text, max_depth)
     parser.cursor.idx = start
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 8 * max_depth + 200))
     try:
-        node = parser.transformer()
+        with room_for_depth():
+            node = parser.transformer()
     except RecursionError:
-        raise FilterError(f"exceeded max depth limit of {max_depth}", None, "FILTER-GRAMMAR") from None
-    finally:
-        sys.setrecursionlimit(limit)
+        raise depth_error() from None
     if node is None:
         raise parser.cursor.error("expected a valid transformer")
     return node, parser.cursor.idx

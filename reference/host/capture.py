@@ -267,6 +267,7 @@ class CaptureReader(Iterator[CaptureEvent]):
         self.section: SectionHeader | None = None
         self.sections = 0
         self.skipped_blocks = 0
+        self._in_events = False
         self.compressed = False
         self._pos = 0
         self._buffer = b""  # read ahead of the position (see _fill); blocks are cut from it
@@ -514,10 +515,17 @@ class CaptureReader(Iterator[CaptureEvent]):
                 return None
             offset, block_type, total = header
             if block_type in _EVENT_BLOCKS:
+                self._in_events = True
                 return self._event(offset, block_type, self._block_body(offset, block_type, total))
             if block_type == SHB_BLOCK_TYPE:
                 # A concatenated capture: libscap restarts on the new section, and so does plugref.
                 self._read_section_header(header)
+                self._in_events = False
+            elif self._in_events:
+                # libscap restarts on any other block after events and finds no section header there:
+                # a damaged event block must not vanish silently (CAPTURE-BAD-FILE).
+                self._fail(offset, f"invalid block type 0x{block_type:x} after an event: only event blocks and a "
+                                   f"new section header may follow events")
             elif block_type == PLUGREF_BLOCK_TYPE:
                 self._read_record(offset, self._block_body(offset, block_type, total))
             else:

@@ -17,6 +17,7 @@ from reference.contract.v0_3 import (
     TYPE_REQUIRED_SYMBOLS,
     Event,
     ExtractRequest,
+    FieldType,
     PluginLibrary,
     PluginType,
     ReturnCode,
@@ -55,10 +56,32 @@ class PluginInfo:
         return next((f for f in self.fields if f.name == name), None)
 
 
+def wrong_answer(call: str, value: Any, expected: str) -> str:
+    """PLUGIN-ANSWER-TYPES: the text for an answer of the wrong type (a Python plugin can give any)."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return f"{call} answered {shown} ({type(value).__name__}), not {expected}"
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_pair(answer: Any, first, second=_is_int) -> bool:
+    """An answer of two values, as (text, code) or (handle, code) calls give."""
+    return isinstance(answer, tuple) and len(answer) == 2 and first(answer[0]) and second(answer[1])
+
+
+def _text_or_null(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
 def _call_string(library: PluginLibrary, call: str, where: str) -> str:
     value = getattr(library, call)()
-    if not isinstance(value, str):
+    if value is None:
         raise LoadError(where, f"plugin_{call} returned NULL", "PLUGIN-INFO-STRINGS")
+    if not isinstance(value, str):
+        raise LoadError(where, wrong_answer(f"plugin_{call}", value, "a string"), "PLUGIN-ANSWER-TYPES")
     return value
 
 
@@ -73,6 +96,8 @@ def _parse_extract_event_sources(library: PluginLibrary, name: str, where: str) 
     if "plugin_get_extract_event_sources" not in library.symbols:
         return ()
     text = library.get_extract_event_sources()
+    if not _text_or_null(text):
+        raise LoadError(where, wrong_answer("plugin_get_extract_event_sources", text, "a string"), "PLUGIN-ANSWER-TYPES")
     if text is None or text == "":
         raise LoadError(where, f"error in plugin {name}: get_extract_event_sources returned an empty string",
                         "EXT-SOURCES")
@@ -90,7 +115,11 @@ def _read_init_schema(library: PluginLibrary, name: str, where: str) -> tuple[di
     """INIT-SCHEMA: the schema a plugin exports and its text, or (None, None) when it has none."""
     if "plugin_get_init_schema" not in library.symbols:
         return None, None
-    text, schema_type = library.get_init_schema()
+    answer = library.get_init_schema()
+    if not _is_pair(answer, _text_or_null):
+        raise LoadError(where, wrong_answer("plugin_get_init_schema", answer, "a string and a schema type"),
+                        "PLUGIN-ANSWER-TYPES")
+    text, schema_type = answer
     if schema_type not in (SchemaType.NONE, SchemaType.JSON):
         raise LoadError(where, f"error in plugin {name}: get_init_schema returned an unknown schema type "
                                f"{schema_type}", "INIT-SCHEMA")
@@ -128,6 +157,9 @@ def read_info(library: PluginLibrary) -> PluginInfo:
         raise LoadError(where, "Could not resolve plugin_get_required_api_version function",
                         "PLUGIN-SYMBOLS")
     required = library.get_required_api_version()
+    if not _text_or_null(required):
+        raise LoadError(where, wrong_answer("plugin_get_required_api_version", required, "a string"),
+                        "PLUGIN-ANSWER-TYPES")
     parsed = parse_version(required)
     if parsed is None:
         raise LoadError(where, f"Could not parse version string from {required}", "API-VERSION-FORMAT")
@@ -137,6 +169,8 @@ def read_info(library: PluginLibrary) -> PluginInfo:
     if "plugin_get_type" not in library.symbols:
         raise LoadError(where, "Could not resolve plugin_get_type function", "PLUGIN-SYMBOLS")
     raw_type = library.get_type()
+    if not _is_int(raw_type):
+        raise LoadError(where, wrong_answer("plugin_get_type", raw_type, "an integer"), "PLUGIN-ANSWER-TYPES")
     if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR):
         raise LoadError(where, f"Wrong plugin type. (got {raw_type}; 1 is source, 2 is extractor)",
                         "PLUGIN-TYPE")
@@ -152,8 +186,12 @@ def read_info(library: PluginLibrary) -> PluginInfo:
 
     fields: list[FieldInfo] = []
     if "plugin_get_fields" in library.symbols:
+        text = library.get_fields()
+        if not _text_or_null(text):
+            raise LoadError(where, wrong_answer(f"plugin {name}: plugin_get_fields", text, "a string"),
+                            "PLUGIN-ANSWER-TYPES")
         try:
-            fields = parse_fields_json(library.get_fields())
+            fields = parse_fields_json(text)
         except FieldsError as exc:
             raise LoadError(where, f"error in plugin {name}: {exc}", "FIELDS-JSON") from None
 
@@ -247,7 +285,12 @@ class LoadedPlugin:
         """INIT-FAILURE: init, surfacing the plugin's last error when it fails."""
         config = validate_init_config(self.info, config, self.where)
         self._enter("init")
-        state, rc = self.library.init(config)
+        answer = self.library.init(config)
+        if not _is_pair(answer, lambda state: True):
+            self.lifecycle.state = State.DESTROYED  # no state to destroy
+            raise LoadError(self.where, wrong_answer(f"plugin {self.name}: init", answer, "a state and a return code"),
+                            "PLUGIN-ANSWER-TYPES")
+        state, rc = answer
         self._state = state
         if state is None:
             self.lifecycle.record("init", False)
@@ -263,7 +306,10 @@ class LoadedPlugin:
 
     def open(self, params: str = "") -> None:
         self._enter("open")
-        instance, rc = self.library.open(self._state, params)
+        answer = self.library.open(self._state, params)
+        if not _is_pair(answer, lambda instance: True):
+            raise PluginCallError(wrong_answer(f"plugin {self.name}: open", answer, "an instance and a return code"))
+        instance, rc = answer
         if rc != ReturnCode.SUCCESS or instance is None:
             message = self.last_error() or "open failed with no error message"
             raise PluginCallError(f"plugin {self.name}: cannot open event source with params {params!r}: {message}")
@@ -272,17 +318,29 @@ class LoadedPlugin:
 
     def next_batch(self) -> tuple[ReturnCode, list[Event]]:
         self._enter("next_batch")
-        rc, events = self.library.next_batch(self._state, self._instance)
+        answer = self.library.next_batch(self._state, self._instance)
+        if not _is_pair(answer, _is_int, lambda events: isinstance(events, (list, tuple))):
+            raise PluginCallError(wrong_answer(f"plugin {self.name}: next_batch", answer,
+                                               "a return code and a list of events"))
+        rc, events = answer
         code = _as_rc(rc)
         if code is None:
             raise PluginCallError(f"plugin {self.name}: next_batch returned the unknown code {rc}")
+        for event in events:
+            if not (isinstance(event, Event) and isinstance(event.data, (bytes, bytearray, memoryview))
+                    and _is_int(event.ts)):
+                raise PluginCallError(wrong_answer(f"plugin {self.name}: next_batch", event,
+                                                   "an event with bytes data and an integer timestamp"))
         return code, events
 
     def progress(self) -> tuple[str, int] | None:
         self._enter("get_progress")
         if "plugin_get_progress" not in self.library.symbols:
             return None
-        return self.library.get_progress(self._state, self._instance)
+        answer = self.library.get_progress(self._state, self._instance)
+        if not _is_pair(answer, _text_or_null):
+            raise PluginCallError(wrong_answer(f"plugin {self.name}: get_progress", answer, "a string and a number"))
+        return answer
 
     def close(self) -> None:
         self._enter("close")
@@ -315,7 +373,11 @@ class LoadedPlugin:
         self._enter("list_open_params")
         if "plugin_list_open_params" not in self.library.symbols:
             return []
-        text, rc = self.library.list_open_params(self._state)
+        answer = self.library.list_open_params(self._state)
+        if not _is_pair(answer, _text_or_null):
+            raise PluginCallError(wrong_answer(f"plugin {self.name}: list_open_params", answer,
+                                               "a string and a return code"))
+        text, rc = answer
         prefix = f"error in plugin {self.name}"
         if rc != ReturnCode.SUCCESS:
             raise PluginCallError(f"{prefix}: list_open_params has error {self.last_error()}")
@@ -351,7 +413,15 @@ class LoadedPlugin:
         rc = self.library.extract_fields(self._state, event, requests)
         if rc != ReturnCode.SUCCESS:
             return [None] * len(requests)
-        return [request.value for request in requests]
+        values = [request.value for request in requests]
+        for request, value in zip(requests, values):
+            if value is None:
+                continue
+            numeric = request.ftype == FieldType.UINT64
+            if not (_is_int(value) and 0 <= value < 2**64 if numeric else isinstance(value, str)):
+                raise PluginCallError(wrong_answer(f"plugin {self.name}: extract_fields of {request.field}", value,
+                                                   "a uint64" if numeric else "a string"))
+        return values
 
 
 def loaded_plugin(library: PluginLibrary, info: PluginInfo) -> LoadedPlugin:

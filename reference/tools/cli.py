@@ -7,7 +7,9 @@ starts over and over) never loads the Falco layer (jsonschema, YAML rules) or `p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 
 from reference.errors import PlugrefError
@@ -31,13 +33,38 @@ def inspect(args: argparse.Namespace) -> int:
             print("\n".join(listing))
             return 0
         notes: list[str] = []
-        for line in inspector.run(settings, notes):
-            print(line)
-        for note in notes:
-            print(f"note: {note}", file=sys.stderr)
+        lines = inspector.run(settings, notes)
+        try:
+            with _terminate_as_interrupt():
+                for line in lines:
+                    print(line)
+        finally:
+            lines.close()
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
         return 0
     finally:
         inspector.registry.shutdown()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that a run being written ends cleanly (INSPECT-OUTPUT-SAFE)."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    def on_term(signum, frame):
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread: signals stay as they are
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def conformance(args: argparse.Namespace) -> int:
@@ -164,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except Terminated:
+        print("plugref: stopped by SIGTERM", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
+        print("plugref: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug of plugref's: say so plainly, the traceback only on request
         if os.environ.get("PLUGREF_DEBUG"):

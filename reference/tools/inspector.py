@@ -16,6 +16,7 @@ from reference.host.libraries import open_library
 from reference.host.loader import LoadedPlugin
 from reference.host.loader_v3 import unsupported_warning
 from reference.output import Formatter
+from reference.tools.output_file import ReplacingOutput, same_file
 from reference.host.registry import PluginRegistry
 
 #: sysdig's line for plugin events when no -p is given (clause OUTPUT-DEFAULT).
@@ -112,6 +113,7 @@ class Inspector:
 
     def capture_events(self, path: str, notes: list[str]) -> Iterator[PluginEvent]:
         """The plugin events of a capture, numbered from 1, attributed to the loaded source plugins.
+        The file is opened and its header checked now, so a bad file is refused before any output.
 
         CAPTURE-PLUGIN-VERSION: the plugins that wrote the capture must have the major version of
         those loaded now; a capture without plugref's record is read without that check.
@@ -122,7 +124,11 @@ class Inspector:
             notes.append(f"capture {path} has no plugin version record: plugin versions not checked")
         errors = check_plugin_versions(reader.plugins, loaded)
         if errors:
+            reader.close()
             raise PlugrefError("; ".join(errors), "CAPTURE-PLUGIN-VERSION")
+        return self._numbered(reader)
+
+    def _numbered(self, reader) -> Iterator[PluginEvent]:
         num, first_ts = 0, None
         source_names: dict[int, str] = {}  # plugin ID -> event source, looked up once per ID
         for event in reader:
@@ -136,12 +142,17 @@ class Inspector:
             yield event.to_plugin_event(num, source_names[event.plugin_id], first_ts)
 
     def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
+        """The printed lines (none with -w). Everything that can be refused (plugins, input,
+        filter, format) is checked before an output file is opened (clause INSPECT-OUTPUT-SAFE)."""
         notes = notes if notes is not None else []
         for text in settings.plugins:
             self.load(text)
         # What plugref does not drive in a 3.x plugin is said, never silently ignored (V3-CAPABILITIES).
         notes.extend(w for w in map(unsupported_warning, self.registry.plugins) if w)
         if settings.read is not None:
+            if settings.write is not None and same_file(settings.read, settings.write):
+                raise PlugrefError(f"-r and -w name the same file ({settings.write}): writing would destroy the "
+                                   f"capture being read; write to another file", "INSPECT-OUTPUT-SAFE")
             sources = self.registry.source_plugins()
             default = sources[0].info.event_source if sources else None
             events = self.capture_events(settings.read, notes)
@@ -154,9 +165,27 @@ class Inspector:
         if settings.write is None:
             yield from self.lines(default, events, settings)
             return
+        next(self.lines(default, iter(()), settings), None)  # filter and format errors, before the output
         recorded = {p.info.id: (p.name, p.info.version) for p in self.registry.source_plugins()}
-        with CaptureWriter(settings.write, plugins=recorded) as writer:
+        output = ReplacingOutput(settings.write)
+        writer = None
+        try:
+            writer = CaptureWriter(output.stream, plugins=recorded, compress=settings.write.endswith(".gz"))
             yield from self.lines(default, events, settings, writer)
+            writer.close()
+        except OSError as exc:
+            raise output.write_error(exc) from None
+        except BaseException:
+            if writer is not None:
+                try:
+                    writer.close()  # what was written stays a readable capture
+                except OSError:
+                    pass
+            kept = output.abandon(keep=writer is not None and writer.count > 0)
+            where = f"; the {writer.count} events written before the stop are in {kept}" if kept else ""
+            notes.append(f"{settings.write} was left as it was{where}")
+            raise
+        output.commit()
 
     def field_listing(self) -> list[str]:
         """`-l`: the fields, by class, as sysdig lists them."""

@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from reference.host.event_fields import ExtractionPlan, FieldTable
 from reference.filter import And, Check, CompiledFilter, FilterError, Identifier, Not, Or, compile_filter, parse
 from reference.filter.ast import ListValue, Node
+from reference.filter.depth import MAX_DEPTH, depth_error, room_for_depth
 from reference.output import Formatter
 from reference.falco.rules.collector import (LIST_OPERATORS, PRIORITIES, Collector, ExceptionDef, RuleDef,
                                              exception_problem)
 from reference.falco.rules.results import Location, Message
 
 _BOUNDARY = " \t\n\r(),="
+#: RULES-EXPANSION-LIMITS: what lists and macros may expand a condition to. Falco's largest shipped
+#: conditions expand to a few thousand characters; doubling lists or macros reach these in ~20 lines.
+MAX_LIST_ITEMS = 100_000
+MAX_CONDITION_CHARS = 1_000_000
+MAX_CONDITION_NODES = 100_000
 _UNKNOWN_FILTER_SIGNS = ("nonexistent field", "invalid formatting token", "unknown event type", "unknown filter:")
 
 
@@ -27,6 +33,10 @@ class CompileError(Exception):
     def __init__(self, message: Message):
         super().__init__(message.message)
         self.report = message
+
+
+class ConditionTooLarge(Exception):
+    """A condition that list substitution would make larger than MAX_CONDITION_CHARS."""
 
 
 @dataclass
@@ -64,6 +74,10 @@ def expand_lists(text: str, lists: dict[str, list[str]]) -> tuple[str, set[str]]
             continue
         used.add(name)
         replacement = ", ".join(_quote_item(i) for i in items)
+        grows = len(pattern.findall(text)) * (len(replacement) - len(name))
+        if len(text) + grows > MAX_CONDITION_CHARS:
+            raise ConditionTooLarge(f"Condition expands to more than {MAX_CONDITION_CHARS} characters when list "
+                                    f"'{name}' is substituted")
         if items:
             text = pattern.sub(lambda _: replacement, text)
         else:
@@ -77,9 +91,15 @@ def resolved_lists(collector: Collector) -> dict[str, list[str]]:
     """Each list's items, with items naming an earlier list replaced by that list's items."""
     lists: dict[str, list[str]] = {}
     for definition in sorted(collector.lists.values(), key=lambda d: d.index):
-        items = []
+        items: list[str] = []
+        chars = 0
         for item in definition.items:
-            items.extend(lists[item] if item in lists else [item])
+            more = lists[item] if item in lists else [item]
+            items.extend(more)
+            chars += sum(map(len, more))
+            if len(items) > MAX_LIST_ITEMS or chars > MAX_CONDITION_CHARS:
+                raise CompileError(Message("LOAD_ERR_VALIDATE", f"List expands to more than {MAX_LIST_ITEMS} items or "
+                                                                f"{MAX_CONDITION_CHARS} characters", definition.locations))
         lists[definition.name] = items
     return lists
 
@@ -134,8 +154,13 @@ class MacroResolver:
         self.asts: dict[str, Node] = {}
         self.used_lists: set[str] = set()
         self.used_macros: set[str] = set()
+        self._nodes = self._level = 0
         for macro in collector.macros.values():
-            text, used = expand_lists(macro.condition, lists)
+            try:
+                text, used = expand_lists(macro.condition, lists)
+            except ConditionTooLarge as exc:
+                raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", str(exc),
+                                           within(macro.locations, macro.condition_location))) from None
             self.used_lists |= used
             try:
                 self.asts[macro.name] = parse(text)
@@ -146,10 +171,31 @@ class MacroResolver:
     def check_all(self) -> None:
         """Every macro's references must resolve, used or not."""
         for macro in self.collector.macros.values():
-            self.resolve(self.asts[macro.name], macro.latest_index, (macro.name,), macro.locations)
+            self.expand(self.asts[macro.name], macro.latest_index, (macro.name,), macro.locations)
+
+    def expand(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
+               locations: tuple[Location, ...], count_use: bool = True) -> Node:
+        """`node` with its macros spliced in, bounded in size and depth (RULES-EXPANSION-LIMITS, FILTER-DEPTH)."""
+        self._nodes = self._level = 0
+        with room_for_depth():
+            return self.resolve(node, visible_before, stack, locations, count_use)
 
     def resolve(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
                 locations: tuple[Location, ...], count_use: bool = True) -> Node:
+        self._nodes += 1
+        if self._nodes > MAX_CONDITION_NODES:
+            raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", f"Condition expands to more than "
+                                       f"{MAX_CONDITION_NODES} nodes when its macros are spliced in", locations))
+        self._level += 1
+        try:
+            if self._level > MAX_DEPTH:
+                raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", depth_error().reason, locations))
+            return self._resolve(node, visible_before, stack, locations, count_use)
+        finally:
+            self._level -= 1
+
+    def _resolve(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
+                 locations: tuple[Location, ...], count_use: bool = True) -> Node:
         if isinstance(node, Identifier):
             macro = self.collector.macros.get(node.name)
             if macro is None or (visible_before is not None and macro.first_index >= visible_before):
@@ -199,7 +245,11 @@ def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], 
     negated = [c for c in (exception_condition(e, rule.locations) for e in rule.exceptions) if c]
     if negated:
         text = f"({text}) and " + " and ".join(f"not {c}" for c in negated)
-    expanded, used = expand_lists(text, lists)
+    try:
+        expanded, used = expand_lists(text, lists)
+    except ConditionTooLarge as exc:
+        raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", str(exc),
+                                   within(rule.locations, rule.condition_location))) from None
     macros.used_lists |= used
     output = f"{rule.output} {extra_output}".strip() if extra_output else rule.output
     plan = ExtractionPlan()
@@ -210,7 +260,7 @@ def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], 
             raise CompileError(Message("LOAD_ERR_COMPILE_OUTPUT", str(exc),
                                        within(rule.locations, rule.output_location))) from None
         try:
-            tree = macros.resolve(parse(expanded), None, (), within(rule.locations, rule.condition_location))
+            tree = macros.expand(parse(expanded), None, (), within(rule.locations, rule.condition_location))
             condition = compile_filter(tree, table, plan, text=expanded)
         except FilterError as exc:
             raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", exc.reason,

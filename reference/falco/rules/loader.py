@@ -124,10 +124,10 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
         raise RulesLoadError(results)
 
     last = results.files[-1] if results.files else FileResult("<no rules>")
-    lists = resolved_lists(collector)
     rules: list[CompiledRule] = []
     skipped: list[str] = []
     try:
+        lists = resolved_lists(collector)
         macros = MacroResolver(collector, lists)
         macros.check_all()
         for rule in sorted(collector.rules.values(), key=lambda r: r.index):

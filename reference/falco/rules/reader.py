@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from reference.falco.rules.results import Location, Message
+from reference.falco.yaml_limits import compose_all
 
 ITEM_KINDS = ("required_engine_version", "required_plugin_versions", "list", "macro", "rule")
 EXPECTED_KEYS = {
@@ -121,7 +122,7 @@ def read_items(text: str, file: str) -> list[Item]:
     """The items of a rules file, or ItemError for the first shape error (clause RULES-SHAPE)."""
     content = Location("rules content", "", file, 1, 1)
     try:
-        documents = list(yaml.compose_all(text))
+        documents = compose_all(text)  # YAML-LIMITS: nesting and aliases bounded
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -1,0 +1,98 @@
+"""Reading YAML with bounds, for rules files and falco.yaml (clause YAML-LIMITS).
+
+Two things in a small YAML text can cost without bound: nesting (the composer recurses once per
+level) and aliases (`&a [*b, *b]` doubles at each level, so 30 lines describe a billion nodes).
+Documents are composed with a nesting limit, and a document whose nodes, with every alias counted
+as a copy of what it names, exceed a limit is refused before anything walks it. Both refusals are
+YAML errors with the position of the node at fault, so callers report them as they report any
+YAML syntax error (LOAD_ERR_YAML_PARSE in a rules file, a config error in falco.yaml).
+"""
+from __future__ import annotations
+
+import yaml
+from yaml.composer import ComposerError
+
+#: Nested collections allowed in one document (rules files nest about 6 deep, configs about 10).
+MAX_YAML_DEPTH = 200
+#: Nodes one document may expand to, aliases counted as expanded.
+MAX_YAML_NODES = 1_000_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader, with a nesting limit in the composer."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise ComposerError(None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels",
+                                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def expanded_size(root: yaml.Node | None, limit: int = MAX_YAML_NODES) -> int:
+    """The nodes `root` stands for with every alias expanded, counted without expanding anything
+    (each distinct node once); ComposerError past `limit` or on a node that contains itself."""
+    if root is None:
+        return 0
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            size = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > limit:
+                raise ComposerError(None, None, f"aliases expand this value to more than {limit} nodes",
+                                    node.start_mark)
+            sizes[key] = size
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            raise ComposerError(None, None, "an alias refers to a value that contains it", node.start_mark)
+        open_nodes.add(key)
+        pending.append((node, True))
+        pending.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def compose_all(text: str) -> list[yaml.Node]:
+    """Every document of `text`, bounded in nesting and expanded size; yaml.YAMLError otherwise."""
+    loader = _BoundedLoader(text)
+    try:
+        documents = []
+        while loader.check_node():
+            document = loader.get_node()
+            expanded_size(document)
+            documents.append(document)
+        return documents
+    finally:
+        loader.dispose()
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The single document of `text` (None if empty), bounded as compose_all."""
+    loader = _BoundedLoader(text)
+    try:
+        document = loader.get_single_node()
+        expanded_size(document)
+        return document
+    finally:
+        loader.dispose()
