@@ -49,6 +49,52 @@ assert NativeEvent.ts.offset == 24
 _EVENT_LAYOUT = struct.Struct("@QPIQ")
 assert _EVENT_LAYOUT.size == ctypes.sizeof(NativeEvent), "ss_plugin_event as struct must match ctypes"
 
+
+class NativeEventInput(ctypes.Structure):
+    """`ss_plugin_event` as extract_fields receives it: the same layout as `NativeEvent`, with the
+    payload as a `c_char_p`, so that assigning the event's bytes points the plugin at them in place
+    and keeps them referenced by the struct until the next event replaces them."""
+
+    _fields_ = [("evtnum", ctypes.c_uint64), ("data", ctypes.c_char_p), ("datalen", ctypes.c_uint32),
+                ("ts", ctypes.c_uint64)]
+
+
+assert ctypes.sizeof(NativeEventInput) == ctypes.sizeof(NativeEvent)
+
+
+class PreparedExtraction:
+    """One extract_fields call made ready once and reused for every event: the function, the
+    argument array, one event struct passed by reference, and typed views on each slot's answer
+    (`field_present`, `res_u64`, and `res_str` read as a C string)."""
+
+    __slots__ = ("function", "fields", "count", "event", "event_ref", "requests", "results")
+
+    def __init__(self, function, fields: ctypes.Array, requests: list[ExtractRequest]):
+        self.function = function
+        self.fields = fields
+        self.count = len(requests)
+        self.event = NativeEventInput()
+        self.event_ref = ctypes.byref(self.event)
+        self.requests = tuple(requests)  # keeps the identities the call is cached under
+        base = NativeExtractField.field_present.offset
+        self.results = [(ctypes.c_bool.from_buffer(fields, i * ctypes.sizeof(NativeExtractField) + base),
+                         ctypes.c_uint64.from_buffer(fields, i * ctypes.sizeof(NativeExtractField)
+                                                     + NativeExtractField.res_u64.offset),
+                         ctypes.c_char_p.from_buffer(fields, i * ctypes.sizeof(NativeExtractField)
+                                                     + NativeExtractField.res_str.offset))
+                        for i in range(self.count)]
+
+    def call(self, state: Any, event: Event) -> int:
+        """extract_fields on `event`; the answers are left in the slots, read through `results`."""
+        data = event.data if type(event.data) is bytes else bytes(event.data)
+        c_event = self.event
+        # The plugin reads the payload in place: `data` stays referenced by the struct until the next call.
+        c_event.evtnum, c_event.data, c_event.datalen, c_event.ts = event.evtnum, data or None, len(data), event.ts
+        for present, _number, _text in self.results:
+            present.value = False  # a plugin that skips a field must not leave an old answer
+        return self.function(state, self.event_ref, self.count, self.fields)
+
+
 _P = ctypes.c_void_p
 _STR = ctypes.c_void_p  # strings come back as raw pointers so that NULL and bad bytes can be told apart
 _U32P = ctypes.POINTER(ctypes.c_uint32)
@@ -73,7 +119,7 @@ _SIGNATURES: dict[str, tuple[Any, list]] = {
     "plugin_next_batch": (ctypes.c_int32, [_P, _P, _U32P, ctypes.POINTER(ctypes.POINTER(NativeEvent))]),
     "plugin_get_progress": (_STR, [_P, _P, _U32P]),
     "plugin_event_to_string": (_STR, [_P, ctypes.c_char_p, ctypes.c_uint32]),
-    "plugin_extract_fields": (ctypes.c_int32, [_P, ctypes.POINTER(NativeEvent), ctypes.c_uint32,
+    "plugin_extract_fields": (ctypes.c_int32, [_P, ctypes.POINTER(NativeEventInput), ctypes.c_uint32,
                                                ctypes.POINTER(NativeExtractField)]),
     "plugin_list_open_params": (_STR, [_P, _I32P]),
     "plugin_get_extract_event_sources": (_STR, []),
@@ -116,6 +162,7 @@ class NativeLibrary:
         self._dll = handle if handle is not None else _dlopen(self.location)
         self._fn: dict[str, Any] = {}
         self._slots: dict[tuple, Any] = {}
+        self._prepared: dict[Any, PreparedExtraction] = {}
         present = []
         for symbol in ALL_SYMBOLS:
             try:
@@ -142,7 +189,10 @@ class NativeLibrary:
         """Copy a C string the plugin returned; NULL is None."""
         if not pointer:
             return None
-        raw = ctypes.string_at(pointer)
+        return self._decoded(symbol, ctypes.string_at(pointer), lenient=lenient)
+
+    def _decoded(self, symbol: str, raw: bytes, *, lenient: bool = False) -> str:
+        """`raw`, a C string the plugin returned, as text; not UTF-8 is the plugin's error."""
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -278,29 +328,48 @@ class NativeLibrary:
                 slot.arg = arg_bytes  # never NULL: an absent argument is "" (EXTRACT-ARG-EMPTY)
             fields._encoded = encoded
             self._slots[shape] = fields
-        for slot in fields:
-            slot.field_present = False  # a plugin that skips a field must not leave an old answer
         return fields
 
+    def _prepared_call(self, requests: list[ExtractRequest]) -> "PreparedExtraction":
+        """The prepared extract_fields call for these request objects.
+
+        A host prepares its requests once (when it compiles a filter or a format) and passes the
+        same objects on every event, so the call is looked up by their identity, which costs
+        nothing to compute; the entry holds the requests, so that an identity cannot be reused
+        while it is cached. Requests made afresh for every call only miss here and fall back to
+        the shape cache of `_extract_slots`.
+        """
+        key = id(requests[0]) if len(requests) == 1 else tuple(map(id, requests))
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            if "plugin_extract_fields" not in self._fn:
+                self._call("plugin_extract_fields")  # raises: not exported
+            if len(self._prepared) >= MAX_PREPARED_SHAPES:
+                self._prepared.clear()
+            prepared = self._prepared[key] = PreparedExtraction(
+                self._fn["plugin_extract_fields"], self._extract_slots(requests), requests)
+        return prepared
+
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
-        data = bytes(event.data)
-        # `data` stays referenced here until the call returns; the plugin reads it in place.
-        c_event = NativeEvent(event.evtnum, ctypes.cast(data, ctypes.c_void_p) if data else None, len(data), event.ts)
-        fields = self._extract_slots(requests)
-        rc = self._call("plugin_extract_fields", state, ctypes.byref(c_event), len(requests), fields)
+        prepared = self._prepared_call(requests)
+        rc = prepared.call(state, event)
         if rc != ReturnCode.SUCCESS:
             return rc  # the framework takes no value from a failed call
-        for slot, request in zip(fields, requests):
-            request.field_present = bool(slot.field_present)
-            if not request.field_present:
+        for request, (present, number, text) in zip(requests, prepared.results):
+            # Every answer is copied out now: the plugin's memory is valid only until its next call
+            # (NATIVE-MEMORY-COPY); `text.value` copies the C string into a Python bytes object.
+            if not present.value:
+                request.field_present = False
                 continue
+            request.field_present = True
             if request.ftype == FieldType.UINT64:
-                request.res_u64 = int(slot.res_u64)
-            elif not slot.res_str:
+                request.res_u64 = number.value
+                continue
+            raw = text.value
+            if raw is None:
                 raise PluginCallError(f"plugin {self.location}: extract_fields marked string field "
                                       f"{request.field} present with a NULL res_str")
-            else:
-                request.res_str = self._text("plugin_extract_fields", slot.res_str)
+            request.res_str = self._decoded("plugin_extract_fields", raw)
         return rc
 
     def list_open_params(self, state: Any) -> tuple[str | None, int]:
