@@ -167,11 +167,14 @@ class FieldRequest:
     once at compile time and reused for every event: its `key` names its cached value, and for
     a plugin field `extract_request` is the struct handed to extract_fields each time."""
 
-    __slots__ = ("resolved", "arg", "key", "extract_request", "alone")
+    __slots__ = ("resolved", "arg", "key", "extract_request", "alone", "builtin", "plugin")
 
     def __init__(self, resolved: ResolvedField, arg: str):
         self.resolved = resolved
         self.arg = arg
+        # Copied from `resolved`: read for every event, one attribute away rather than two.
+        self.builtin: Builtin | None = resolved.builtin
+        self.plugin: LoadedPlugin | None = resolved.plugin
         plugin = resolved.plugin
         self.key = (plugin.name if plugin is not None else None, resolved.name, arg)
         self.extract_request: ExtractRequest | None = (
@@ -179,13 +182,11 @@ class FieldRequest:
         #: the arguments of a lazy extraction of this field alone, built once: ([self], [its struct])
         self.alone = ([self], [self.extract_request])
 
-    @property
-    def plugin(self) -> LoadedPlugin | None:
-        return self.resolved.plugin
-
     def value_in(self, context: "EventContext") -> str | int | None:
-        """This field's value for the event of `context` (what a compiled filter or format reads)."""
-        return context.value(self)
+        """This field's value for the event of `context` (what a compiled filter or format reads):
+        the kept one when it was asked already, else `EventContext.value`."""
+        value = context.kept.get(self.key, _UNKNOWN)
+        return context.value(self) if value is _UNKNOWN else value
 
     def __repr__(self) -> str:
         return f"FieldRequest({self.resolved.name}[{self.arg}])" if self.arg else f"FieldRequest({self.resolved.name})"
@@ -234,7 +235,7 @@ _UNKNOWN = object()  # no value kept yet (None is a kept value: the field has no
 class EventContext:
     """The values of one event's fields, each extracted at its first use and then kept."""
 
-    __slots__ = ("event", "plan", "source_plugin", "mode", "_values", "_plugin_input", "_batched")
+    __slots__ = ("event", "plan", "source_plugin", "mode", "kept", "_plugin_input", "_batched")
 
     def __init__(self, event: PluginEvent, plan: ExtractionPlan, source_plugin: LoadedPlugin | None,
                  mode: ExtractionMode = ExtractionMode.LAZY):
@@ -242,17 +243,18 @@ class EventContext:
         self.plan = plan
         self.source_plugin = source_plugin
         self.mode = mode
-        self._values: dict[tuple, str | int | None] = {}
+        #: the values asked so far, by request key (None: the field has no value for this event)
+        self.kept: dict[tuple, str | int | None] = {}
         self._plugin_input = None
         self._batched: set[LoadedPlugin] | None = None
 
     def value(self, request: FieldRequest) -> str | int | None:
-        values = self._values
+        values = self.kept
         key = request.key
         value = values.get(key, _UNKNOWN)
         if value is not _UNKNOWN:
             return value
-        builtin = request.resolved.builtin
+        builtin = request.builtin
         if builtin is not None:
             value = values[key] = builtin.value(self)
             return value
@@ -278,5 +280,6 @@ class EventContext:
         if self._plugin_input is None:
             self._plugin_input = self.event.as_plugin_input()
         results = plugin.extract_requests(self._plugin_input, structs)
+        values = self.kept
         for request, value in zip(requests, results):
-            self._values[request.key] = value
+            values[request.key] = value

@@ -62,37 +62,33 @@ class NativeEventInput(ctypes.Structure):
 assert ctypes.sizeof(NativeEventInput) == ctypes.sizeof(NativeEvent)
 
 
+#: extract_fields seen through plain pointers: the prepared call passes the addresses of its
+#: event struct and field array as integers, which ctypes converts at half the cost of checking
+#: struct pointer types on every call.
+_EXTRACT_BY_ADDRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
+                                       ctypes.c_void_p)
+
+
 class PreparedExtraction:
     """One extract_fields call made ready once and reused for every event: the function, the
-    argument array, one event struct passed by reference, and typed views on each slot's answer
-    (`field_present`, `res_u64`, and `res_str` read as a C string)."""
+    argument array (kept here, so that its address stays valid), and typed views on each slot's
+    answer: `field_present`, `res_u64`, and `res_str` read as a C string, with whether the field
+    is a number."""
 
-    __slots__ = ("function", "fields", "count", "event", "event_ref", "requests", "results")
+    __slots__ = ("function", "fields", "fields_address", "count", "requests", "results")
 
     def __init__(self, function, fields: ctypes.Array, requests: list[ExtractRequest]):
         self.function = function
         self.fields = fields
+        self.fields_address = ctypes.addressof(fields)
         self.count = len(requests)
-        self.event = NativeEventInput()
-        self.event_ref = ctypes.byref(self.event)
         self.requests = tuple(requests)  # keeps the identities the call is cached under
-        base = NativeExtractField.field_present.offset
-        self.results = [(ctypes.c_bool.from_buffer(fields, i * ctypes.sizeof(NativeExtractField) + base),
-                         ctypes.c_uint64.from_buffer(fields, i * ctypes.sizeof(NativeExtractField)
-                                                     + NativeExtractField.res_u64.offset),
-                         ctypes.c_char_p.from_buffer(fields, i * ctypes.sizeof(NativeExtractField)
-                                                     + NativeExtractField.res_str.offset))
-                        for i in range(self.count)]
-
-    def call(self, state: Any, event: Event) -> int:
-        """extract_fields on `event`; the answers are left in the slots, read through `results`."""
-        data = event.data if type(event.data) is bytes else bytes(event.data)
-        c_event = self.event
-        # The plugin reads the payload in place: `data` stays referenced by the struct until the next call.
-        c_event.evtnum, c_event.data, c_event.datalen, c_event.ts = event.evtnum, data or None, len(data), event.ts
-        for present, _number, _text in self.results:
-            present.value = False  # a plugin that skips a field must not leave an old answer
-        return self.function(state, self.event_ref, self.count, self.fields)
+        size = ctypes.sizeof(NativeExtractField)
+        self.results = [(ctypes.c_bool.from_buffer(fields, i * size + NativeExtractField.field_present.offset),
+                         ctypes.c_uint64.from_buffer(fields, i * size + NativeExtractField.res_u64.offset),
+                         ctypes.c_char_p.from_buffer(fields, i * size + NativeExtractField.res_str.offset),
+                         request.ftype == FieldType.UINT64)
+                        for i, request in enumerate(requests)]
 
 
 _P = ctypes.c_void_p
@@ -163,6 +159,10 @@ class NativeLibrary:
         self._fn: dict[str, Any] = {}
         self._slots: dict[tuple, Any] = {}
         self._prepared: dict[Any, PreparedExtraction] = {}
+        self._extract_by_address = None
+        self._event_input = NativeEventInput()
+        self._event_input_address = ctypes.addressof(self._event_input)
+        self._event_of_input: Any = None
         present = []
         for symbol in ALL_SYMBOLS:
             try:
@@ -330,39 +330,53 @@ class NativeLibrary:
             self._slots[shape] = fields
         return fields
 
-    def _prepared_call(self, requests: list[ExtractRequest]) -> "PreparedExtraction":
-        """The prepared extract_fields call for these request objects.
+    def _prepare(self, key: Any, requests: list[ExtractRequest]) -> PreparedExtraction:
+        """The extract_fields call for these request objects, prepared and kept under `key`.
 
         A host prepares its requests once (when it compiles a filter or a format) and passes the
-        same objects on every event, so the call is looked up by their identity, which costs
+        same objects on every event, so the call is kept under their identities, which cost
         nothing to compute; the entry holds the requests, so that an identity cannot be reused
-        while it is cached. Requests made afresh for every call only miss here and fall back to
+        while it is kept. Requests made afresh for every call only miss here and fall back to
         the shape cache of `_extract_slots`.
         """
-        key = id(requests[0]) if len(requests) == 1 else tuple(map(id, requests))
-        prepared = self._prepared.get(key)
-        if prepared is None:
+        if self._extract_by_address is None:
             if "plugin_extract_fields" not in self._fn:
                 self._call("plugin_extract_fields")  # raises: not exported
-            if len(self._prepared) >= MAX_PREPARED_SHAPES:
-                self._prepared.clear()
-            prepared = self._prepared[key] = PreparedExtraction(
-                self._fn["plugin_extract_fields"], self._extract_slots(requests), requests)
+            address = ctypes.cast(self._fn["plugin_extract_fields"], ctypes.c_void_p).value
+            self._extract_by_address = _EXTRACT_BY_ADDRESS(address)
+        if len(self._prepared) >= MAX_PREPARED_SHAPES:
+            self._prepared.clear()
+        prepared = self._prepared[key] = PreparedExtraction(self._extract_by_address,
+                                                            self._extract_slots(requests), requests)
         return prepared
 
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
-        prepared = self._prepared_call(requests)
-        rc = prepared.call(state, event)
+        key = id(requests[0]) if len(requests) == 1 else tuple(map(id, requests))
+        prepared = self._prepared.get(key) or self._prepare(key, requests)
+        data = event.data
+        if event is not self._event_of_input or type(data) is not bytes:
+            # One event struct for every call, filled once per event (a host asks several fields
+            # of the same event); the event is kept, so that its identity is not reused meanwhile,
+            # and a payload that is not immutable bytes is copied on every call.
+            data = data if type(data) is bytes else bytes(data)
+            c_event = self._event_input
+            # The plugin reads the payload in place: `data` stays referenced by the struct until the next event.
+            c_event.evtnum, c_event.data, c_event.datalen, c_event.ts = event.evtnum, data or None, len(data), event.ts
+            self._event_of_input = event
+        results = prepared.results
+        for present, _number, _text, _is_number in results:
+            present.value = False  # a plugin that skips a field must not leave an old answer
+        rc = prepared.function(state, self._event_input_address, prepared.count, prepared.fields_address)
         if rc != ReturnCode.SUCCESS:
             return rc  # the framework takes no value from a failed call
-        for request, (present, number, text) in zip(requests, prepared.results):
+        for request, (present, number, text, is_number) in zip(requests, results):
             # Every answer is copied out now: the plugin's memory is valid only until its next call
             # (NATIVE-MEMORY-COPY); `text.value` copies the C string into a Python bytes object.
             if not present.value:
                 request.field_present = False
                 continue
             request.field_present = True
-            if request.ftype == FieldType.UINT64:
+            if is_number:
                 request.res_u64 = number.value
                 continue
             raw = text.value
