@@ -58,7 +58,7 @@ SWITCHES = {
     "EXTRACT-ARG-EMPTY": ("reference/host/loader.py", "ExtractRequest(field.field_id, field.name, arg, field.type)",
                           "ExtractRequest(field.field_id, field.name, arg or None, field.type)"),
     "EXTRACT-FAILURE-NO-VALUE": ("reference/host/loader.py",
-                                 "        if rc != ReturnCode.SUCCESS:\n            return [None]",
+                                 "        if rc != _SUCCESS:\n            return [None]",
                                  "        if False:\n            return [None]"),
     "SDK-EXCEPTIONS": ("reference/sdk.py", "instance._ended = True", "pass"),
     "REGISTRY-RULES": ("reference/host/falco_registry.py", "if entry.name in names:", "if False:"),

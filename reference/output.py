@@ -71,6 +71,8 @@ def ipv6_text(address: ipaddress.IPv6Address) -> str:
 
 def display(value) -> str:
     """A value as text output prints it (libsinsp's rawval_to_string, plugin fields in decimal)."""
+    if type(value) is str or type(value) is int:  # the common cases first (not bool: a subclass of int)
+        return str(value)
     if isinstance(value, ipaddress.IPv6Address):
         return ipv6_text(value)
     if isinstance(value, bool):
@@ -101,6 +103,8 @@ class Formatter:
         self.operands = OperandCompiler(table, self.plan)
         self.parts: list[str | Token] = []
         self._parse(text[1:] if self.keep_missing else text, table)
+        # Each part with the function that prints its values (None for literal text), built once.
+        self._pieces = [(part, None if isinstance(part, str) else self._printer(part)) for part in self.parts]
         # The JSON keys of each token and the prepared request of each, built once per format.
         self._json_keys = {id(token): [(ref.text(), self.plan.add(table.resolve(ref.name), ref.arg or ""))
                                        for ref in token.json_fields] for token in self.tokens()}
@@ -178,11 +182,17 @@ class Formatter:
     def tokens(self) -> list[Token]:
         return [p for p in self.parts if isinstance(p, Token)]
 
+    @staticmethod
+    def _printer(token: Token):
+        """How a token's values print: a built-in's own way (evt.rawtime.ns: 9 digits), else by type."""
+        builtin = token.resolved.builtin if token.resolved is not None else None
+        return builtin.display if builtin is not None and builtin.display else display
+
     def format(self, context: EventContext) -> str | None:
         """The line for this event, or None when a value is missing and the format has no `*`."""
         out = []
-        for part in self.parts:
-            if isinstance(part, str):
+        for part, printer in self._pieces:
+            if printer is None:
                 out.append(part)
                 continue
             value = part.operand.value(context)
@@ -191,8 +201,7 @@ class Formatter:
                     return None
                 text = NOT_AVAILABLE
             else:
-                builtin = part.resolved.builtin if part.resolved is not None else None
-                text = builtin.display(value) if builtin is not None and builtin.display else display(value)
+                text = printer(value)
             if part.width is not None:
                 text = text[:part.width].ljust(part.width)
             out.append(text)

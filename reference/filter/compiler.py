@@ -335,7 +335,7 @@ class OperandCompiler:
             arg = node.arg or ""
             request = self.plan.add(resolved, arg)
             shape = Shape(int(resolved.type), field_is_list(resolved))
-            return Operand(node.text(), shape, lambda c: c.value(request), (node,))
+            return Operand(node.text(), shape, request.value_in, (node,))
         return self.transformer(node, position)
 
     def transformer(self, node: Transformer, position) -> Operand:
@@ -378,12 +378,28 @@ class _Compiler(OperandCompiler):
         self.warnings: list[str] = []
 
     def node(self, node: Node) -> Predicate:
+        # `and` and `or` stop at the first child that decides, as loops (cheaper than all()/any()
+        # over a generator, which matters once per event).
         if isinstance(node, And):
             parts = [self.node(child) for child in node.children]
-            return lambda c: all(p(c) for p in parts)
+
+            def conjunction(context: EventContext) -> bool:
+                for part in parts:
+                    if not part(context):
+                        return False
+                return True
+
+            return conjunction
         if isinstance(node, Or):
             parts = [self.node(child) for child in node.children]
-            return lambda c: any(p(c) for p in parts)
+
+            def disjunction(context: EventContext) -> bool:
+                for part in parts:
+                    if part(context):
+                        return True
+                return False
+
+            return disjunction
         if isinstance(node, Not):
             inner = self.node(node.child)
             return lambda c: not inner(c)
@@ -402,17 +418,19 @@ class _Compiler(OperandCompiler):
         if op == "exists":
             return lambda c: left.value(c) is not None
         combine = _combiner(op, check.modifier, left.shape.is_list)
+        # Right-hand constants are converted once (constant_tests); a right-hand field per event (tests_for).
+        tests_for = constant_tests = None
         if isinstance(check.value, Transformer):
             tests_for = self.field_tests(check, left)
         else:
             constant_tests = self.constant_tests(check, left)
-            tests_for = lambda context: constant_tests  # noqa: E731
+        value_of = left.value
 
         def predicate(context: EventContext) -> bool:
-            value = left.value(context)
+            value = value_of(context)
             if value is None:
                 return False
-            tests = tests_for(context)
+            tests = constant_tests if tests_for is None else tests_for(context)
             return tests is not None and combine(value, tests)
 
         return predicate
@@ -499,7 +517,15 @@ def _combiner(op: str, modifier: str | None, left_is_list: bool) -> Callable[[ob
     if modifier == "allof":
         return lambda value, tests: all(t(value) for t in tests)
     # anyof, list operators, and a scalar operator with its single value
-    return lambda value, tests: any(t(value) for t in tests)
+    return _any_passes
+
+
+def _any_passes(value, tests: list[Test]) -> bool:
+    """Does `value` pass one of `tests`? (a loop: cheaper than any() over a generator, per event)"""
+    for test in tests:
+        if test(value):
+            return True
+    return False
 
 
 def compile_filter(node: Node, table: FieldTable, plan: ExtractionPlan | None = None, *,

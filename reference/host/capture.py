@@ -25,7 +25,7 @@ import struct
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from reference.host.engine import PluginEvent
 from reference.errors import PlugrefError
@@ -92,12 +92,12 @@ class CaptureError(PlugrefError):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureEvent:
+class CaptureEvent(NamedTuple):
     """One event block. For PPME_PLUGINEVENT_E (322) `plugin_id` and `data` (the payload) are
     decoded; for any other type `plugin_id` is None and `data` holds the raw parameter bytes that
     follow the event header (their length widths depend on the event table, which plugref lacks).
-    `nparams` is None for v1 blocks (0x204/0x208), whose header has no such field."""
+    `nparams` is None for v1 blocks (0x204/0x208), whose header has no such field. A named tuple,
+    the lightest immutable record: the reader makes one per event."""
 
     offset: int
     block_type: int

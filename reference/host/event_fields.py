@@ -167,19 +167,26 @@ class FieldRequest:
     once at compile time and reused for every event: its `key` names its cached value, and for
     a plugin field `extract_request` is the struct handed to extract_fields each time."""
 
-    __slots__ = ("resolved", "arg", "key", "extract_request")
+    __slots__ = ("resolved", "arg", "key", "extract_request", "alone", "builtin", "plugin")
 
     def __init__(self, resolved: ResolvedField, arg: str):
         self.resolved = resolved
         self.arg = arg
+        # Copied from `resolved`: read for every event, one attribute away rather than two.
+        self.builtin: Builtin | None = resolved.builtin
+        self.plugin: LoadedPlugin | None = resolved.plugin
         plugin = resolved.plugin
         self.key = (plugin.name if plugin is not None else None, resolved.name, arg)
         self.extract_request: ExtractRequest | None = (
             plugin.prepare_request(resolved.info, arg) if plugin is not None else None)
+        #: the arguments of a lazy extraction of this field alone, built once: ([self], [its struct])
+        self.alone = ([self], [self.extract_request])
 
-    @property
-    def plugin(self) -> LoadedPlugin | None:
-        return self.resolved.plugin
+    def value_in(self, context: "EventContext") -> str | int | None:
+        """This field's value for the event of `context` (what a compiled filter or format reads):
+        the kept one when it was asked already, else `EventContext.value`."""
+        value = context.kept.get(self.key, _UNKNOWN)
+        return context.value(self) if value is _UNKNOWN else value
 
     def __repr__(self) -> str:
         return f"FieldRequest({self.resolved.name}[{self.arg}])" if self.arg else f"FieldRequest({self.resolved.name})"
@@ -222,8 +229,15 @@ class ExtractionPlan:
         return merged
 
 
+# Read on every event: Python 3.11 looks an enum member up through a descriptor (~0.5 us), a module name is not.
+_BATCHED = ExtractionMode.BATCHED
+_UNKNOWN = object()  # no value kept yet (None is a kept value: the field has none)
+
+
 class EventContext:
     """The values of one event's fields, each extracted at its first use and then kept."""
+
+    __slots__ = ("event", "plan", "source_plugin", "mode", "kept", "_plugin_input", "_batched")
 
     def __init__(self, event: PluginEvent, plan: ExtractionPlan, source_plugin: LoadedPlugin | None,
                  mode: ExtractionMode = ExtractionMode.LAZY):
@@ -231,16 +245,18 @@ class EventContext:
         self.plan = plan
         self.source_plugin = source_plugin
         self.mode = mode
-        self._values: dict[tuple, str | int | None] = {}
+        #: the values asked so far, by request key (None: the field has no value for this event)
+        self.kept: dict[tuple, str | int | None] = {}
         self._plugin_input = None
-        self._batched: set[LoadedPlugin] = set()
+        self._batched: set[LoadedPlugin] | None = None
 
     def value(self, request: FieldRequest) -> str | int | None:
-        values = self._values
+        values = self.kept
         key = request.key
-        if key in values:
-            return values[key]
-        builtin = request.resolved.builtin
+        value = values.get(key, _UNKNOWN)
+        if value is not _UNKNOWN:
+            return value
+        builtin = request.builtin
         if builtin is not None:
             value = values[key] = builtin.value(self)
             return value
@@ -248,18 +264,24 @@ class EventContext:
             # An event of a source no loaded plugin provides: nobody is asked (CAPTURE-UNKNOWN-PLUGIN).
             values[key] = None
             return None
-        if self.mode is ExtractionMode.BATCHED and request.plugin not in self._batched:
-            self._batched.add(request.plugin)
-            self._extract(request.plugin, self.plan.batch(request.plugin))
-            if key in values:
-                return values[key]
-        self._extract(request.plugin, [request])
+        if self.mode is _BATCHED:
+            batched = self._batched if self._batched is not None else set()
+            self._batched = batched
+            if request.plugin not in batched:
+                batched.add(request.plugin)
+                batch = self.plan.batch(request.plugin)
+                self._extract(request.plugin, batch, [r.extract_request for r in batch])
+                if key in values:
+                    return values[key]
+        self._extract(request.plugin, *request.alone)
         return values[key]
 
-    def _extract(self, plugin: LoadedPlugin, requests: list[FieldRequest]) -> None:
-        """One extract_fields call for `requests` (all of `plugin`), their values kept."""
+    def _extract(self, plugin: LoadedPlugin, requests: list[FieldRequest], structs: list[ExtractRequest]) -> None:
+        """One extract_fields call for `requests` (all of `plugin`; `structs` are their
+        extract_requests), their values kept."""
         if self._plugin_input is None:
             self._plugin_input = self.event.as_plugin_input()
-        results = plugin.extract_requests(self._plugin_input, [r.extract_request for r in requests])
+        results = plugin.extract_requests(self._plugin_input, structs)
+        values = self.kept
         for request, value in zip(requests, results):
-            self._values[request.key] = value
+            values[request.key] = value

@@ -12,8 +12,6 @@ from pathlib import Path
 from reference.contract.v0_3 import PluginLibrary
 from reference.errors import PlugrefError
 from reference.host.native import is_native_path, open_native
-from reference.sdk import Plugin, PythonLibrary
-from reference.sdk_v3 import Plugin as PluginV3, PythonLibraryV3
 
 DEFINITION_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -37,6 +35,10 @@ def open_library(spec: str) -> PluginLibrary:
         if not path.is_file():
             raise PlugrefError(f"cannot load plugin {spec}: no such file")
         return open_native(path.resolve())
+    # Here, not at the top: a run of native plugins never needs the Python SDKs (start-up time).
+    from reference.sdk import Plugin, PythonLibrary
+    from reference.sdk_v3 import Plugin as PluginV3, PythonLibraryV3
+
     try:
         module = importlib.import_module(spec)
     except ImportError as exc:

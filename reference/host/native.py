@@ -18,6 +18,9 @@ from typing import Any
 from reference.contract.v0_3 import ALL_SYMBOLS, Event, ExtractRequest, FieldType, ReturnCode
 from reference.errors import LoadError, PluginCallError
 
+# Read on every event: Python 3.11 looks an enum member up through a descriptor (~0.5 us), a module name is not.
+_SUCCESS = ReturnCode.SUCCESS
+
 #: Limits past which a next_batch answer is taken for garbage rather than data.
 MAX_BATCH_EVENTS = 1_000_000
 MAX_EVENT_BYTES = 64 * 1024 * 1024
@@ -49,6 +52,48 @@ assert NativeEvent.ts.offset == 24
 _EVENT_LAYOUT = struct.Struct("@QPIQ")
 assert _EVENT_LAYOUT.size == ctypes.sizeof(NativeEvent), "ss_plugin_event as struct must match ctypes"
 
+
+class NativeEventInput(ctypes.Structure):
+    """`ss_plugin_event` as extract_fields receives it: the same layout as `NativeEvent`, with the
+    payload as a `c_char_p`, so that assigning the event's bytes points the plugin at them in place
+    and keeps them referenced by the struct until the next event replaces them."""
+
+    _fields_ = [("evtnum", ctypes.c_uint64), ("data", ctypes.c_char_p), ("datalen", ctypes.c_uint32),
+                ("ts", ctypes.c_uint64)]
+
+
+assert ctypes.sizeof(NativeEventInput) == ctypes.sizeof(NativeEvent)
+
+
+#: extract_fields seen through plain pointers: the prepared call passes the addresses of its
+#: event struct and field array as integers, which ctypes converts at half the cost of checking
+#: struct pointer types on every call.
+_EXTRACT_BY_ADDRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
+                                       ctypes.c_void_p)
+
+
+class PreparedExtraction:
+    """One extract_fields call made ready once and reused for every event: the function, the
+    argument array (kept here, so that its address stays valid), and typed views on each slot's
+    answer: `field_present`, `res_u64`, and `res_str` read as a C string, with whether the field
+    is a number."""
+
+    __slots__ = ("function", "fields", "fields_address", "count", "requests", "results")
+
+    def __init__(self, function, fields: ctypes.Array, requests: list[ExtractRequest]):
+        self.function = function
+        self.fields = fields
+        self.fields_address = ctypes.addressof(fields)
+        self.count = len(requests)
+        self.requests = tuple(requests)  # keeps the identities the call is cached under
+        size = ctypes.sizeof(NativeExtractField)
+        self.results = [(ctypes.c_bool.from_buffer(fields, i * size + NativeExtractField.field_present.offset),
+                         ctypes.c_uint64.from_buffer(fields, i * size + NativeExtractField.res_u64.offset),
+                         ctypes.c_char_p.from_buffer(fields, i * size + NativeExtractField.res_str.offset),
+                         request.ftype == FieldType.UINT64)
+                        for i, request in enumerate(requests)]
+
+
 _P = ctypes.c_void_p
 _STR = ctypes.c_void_p  # strings come back as raw pointers so that NULL and bad bytes can be told apart
 _U32P = ctypes.POINTER(ctypes.c_uint32)
@@ -73,7 +118,7 @@ _SIGNATURES: dict[str, tuple[Any, list]] = {
     "plugin_next_batch": (ctypes.c_int32, [_P, _P, _U32P, ctypes.POINTER(ctypes.POINTER(NativeEvent))]),
     "plugin_get_progress": (_STR, [_P, _P, _U32P]),
     "plugin_event_to_string": (_STR, [_P, ctypes.c_char_p, ctypes.c_uint32]),
-    "plugin_extract_fields": (ctypes.c_int32, [_P, ctypes.POINTER(NativeEvent), ctypes.c_uint32,
+    "plugin_extract_fields": (ctypes.c_int32, [_P, ctypes.POINTER(NativeEventInput), ctypes.c_uint32,
                                                ctypes.POINTER(NativeExtractField)]),
     "plugin_list_open_params": (_STR, [_P, _I32P]),
     "plugin_get_extract_event_sources": (_STR, []),
@@ -116,6 +161,11 @@ class NativeLibrary:
         self._dll = handle if handle is not None else _dlopen(self.location)
         self._fn: dict[str, Any] = {}
         self._slots: dict[tuple, Any] = {}
+        self._prepared: dict[Any, PreparedExtraction] = {}
+        self._extract_by_address = None
+        self._event_input = NativeEventInput()
+        self._event_input_address = ctypes.addressof(self._event_input)
+        self._event_of_input: Any = None
         present = []
         for symbol in ALL_SYMBOLS:
             try:
@@ -142,7 +192,10 @@ class NativeLibrary:
         """Copy a C string the plugin returned; NULL is None."""
         if not pointer:
             return None
-        raw = ctypes.string_at(pointer)
+        return self._decoded(symbol, ctypes.string_at(pointer), lenient=lenient)
+
+    def _decoded(self, symbol: str, raw: bytes, *, lenient: bool = False) -> str:
+        """`raw`, a C string the plugin returned, as text; not UTF-8 is the plugin's error."""
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -278,29 +331,62 @@ class NativeLibrary:
                 slot.arg = arg_bytes  # never NULL: an absent argument is "" (EXTRACT-ARG-EMPTY)
             fields._encoded = encoded
             self._slots[shape] = fields
-        for slot in fields:
-            slot.field_present = False  # a plugin that skips a field must not leave an old answer
         return fields
 
+    def _prepare(self, key: Any, requests: list[ExtractRequest]) -> PreparedExtraction:
+        """The extract_fields call for these request objects, prepared and kept under `key`.
+
+        A host prepares its requests once (when it compiles a filter or a format) and passes the
+        same objects on every event, so the call is kept under their identities, which cost
+        nothing to compute; the entry holds the requests, so that an identity cannot be reused
+        while it is kept. Requests made afresh for every call only miss here and fall back to
+        the shape cache of `_extract_slots`.
+        """
+        if self._extract_by_address is None:
+            if "plugin_extract_fields" not in self._fn:
+                self._call("plugin_extract_fields")  # raises: not exported
+            address = ctypes.cast(self._fn["plugin_extract_fields"], ctypes.c_void_p).value
+            self._extract_by_address = _EXTRACT_BY_ADDRESS(address)
+        if len(self._prepared) >= MAX_PREPARED_SHAPES:
+            self._prepared.clear()
+        prepared = self._prepared[key] = PreparedExtraction(self._extract_by_address,
+                                                            self._extract_slots(requests), requests)
+        return prepared
+
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
-        data = bytes(event.data)
-        # `data` stays referenced here until the call returns; the plugin reads it in place.
-        c_event = NativeEvent(event.evtnum, ctypes.cast(data, ctypes.c_void_p) if data else None, len(data), event.ts)
-        fields = self._extract_slots(requests)
-        rc = self._call("plugin_extract_fields", state, ctypes.byref(c_event), len(requests), fields)
-        if rc != ReturnCode.SUCCESS:
+        key = id(requests[0]) if len(requests) == 1 else tuple(map(id, requests))
+        prepared = self._prepared.get(key) or self._prepare(key, requests)
+        data = event.data
+        if event is not self._event_of_input or type(data) is not bytes:
+            # One event struct for every call, filled once per event (a host asks several fields
+            # of the same event); the event is kept, so that its identity is not reused meanwhile,
+            # and a payload that is not immutable bytes is copied on every call.
+            data = data if type(data) is bytes else bytes(data)
+            c_event = self._event_input
+            # The plugin reads the payload in place: `data` stays referenced by the struct until the next event.
+            c_event.evtnum, c_event.data, c_event.datalen, c_event.ts = event.evtnum, data or None, len(data), event.ts
+            self._event_of_input = event
+        results = prepared.results
+        for present, _number, _text, _is_number in results:
+            present.value = False  # a plugin that skips a field must not leave an old answer
+        rc = prepared.function(state, self._event_input_address, prepared.count, prepared.fields_address)
+        if rc != _SUCCESS:
             return rc  # the framework takes no value from a failed call
-        for slot, request in zip(fields, requests):
-            request.field_present = bool(slot.field_present)
-            if not request.field_present:
+        for request, (present, number, text, is_number) in zip(requests, results):
+            # Every answer is copied out now: the plugin's memory is valid only until its next call
+            # (NATIVE-MEMORY-COPY); `text.value` copies the C string into a Python bytes object.
+            if not present.value:
+                request.field_present = False
                 continue
-            if request.ftype == FieldType.UINT64:
-                request.res_u64 = int(slot.res_u64)
-            elif not slot.res_str:
+            request.field_present = True
+            if is_number:
+                request.res_u64 = number.value
+                continue
+            raw = text.value
+            if raw is None:
                 raise PluginCallError(f"plugin {self.location}: extract_fields marked string field "
                                       f"{request.field} present with a NULL res_str")
-            else:
-                request.res_str = self._text("plugin_extract_fields", slot.res_str)
+            request.res_str = self._decoded("plugin_extract_fields", raw)
         return rc
 
     def list_open_params(self, state: Any) -> tuple[str | None, int]:

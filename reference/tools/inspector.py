@@ -19,6 +19,8 @@ from reference.output import Formatter
 from reference.tools.output_file import ReplacingOutput, same_file
 from reference.host.registry import PluginRegistry
 
+_UNSEEN = object()  # a plugin ID not looked up yet
+
 #: sysdig's line for plugin events when no -p is given (clause OUTPUT-DEFAULT).
 DEFAULT_FORMAT = "*%evt.num %evt.datetime.s [%evt.pluginname] %evt.plugininfo"
 
@@ -90,19 +92,22 @@ class Inspector:
         for_source(default_source)  # compile errors show before any event is read
         passed = 0
         sources_by_id: dict[int, LoadedPlugin | None] = {}
+        # Read once: the settings do not change during the run (this loop runs once per event).
+        max_events, as_json, extraction = settings.max_events, settings.json, settings.extraction
         for event in events:
-            if settings.max_events is not None and passed >= settings.max_events:
+            if max_events is not None and passed >= max_events:
                 return
-            if event.plugin_id not in sources_by_id:
-                sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
-            condition, formatter, plan = for_source(event.source)
-            context = EventContext(event, plan, sources_by_id[event.plugin_id], settings.extraction)
+            source_plugin = sources_by_id.get(event.plugin_id, _UNSEEN)
+            if source_plugin is _UNSEEN:
+                source_plugin = sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
+            condition, formatter, plan = by_event_source.get(event.source) or for_source(event.source)
+            context = EventContext(event, plan, source_plugin, extraction)
             if condition is not None and not condition.matches(context):
                 continue
             passed += 1
             if writer is not None:
                 writer.write(event)
-            elif settings.json:
+            elif as_json:
                 values = formatter.values(context)
                 if values is not None:
                     yield json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
