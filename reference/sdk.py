@@ -229,8 +229,10 @@ def _check_value(declaration: FieldDeclaration, value: Any) -> None:
         raise TypeError(f"field {declaration.name} is string but the plugin returned {value!r}")
 
 
-class PythonLibrary:
-    """A Python plugin class seen through the 0.3.0 C contract (`reference.contract.v0_3.PluginLibrary`)."""
+class PluginClassCalls:
+    """The calls that every contract makes of a Python plugin class in the same way: its info, its
+    fields, its schema, and the state and instance calls that do not depend on the contract.
+    `PythonLibrary` (0.3.0) and `reference.sdk_v3.PythonLibraryV3` (3.x) add the rest."""
 
     def __init__(self, plugin_class: type[Plugin], location: str | None = None):
         self.plugin_class = plugin_class
@@ -238,13 +240,8 @@ class PythonLibrary:
         self.symbols = plugin_class.exported_symbols()
         self._fields = plugin_class.field_methods()
 
-    # Info calls: no state needed.
     def get_required_api_version(self) -> str:
         return self.plugin_class.required_api_version
-
-    def get_type(self) -> int:
-        declared = self.plugin_class.type  # the loader refuses what is not an integer (PLUGIN-ANSWER-TYPES)
-        return int(declared) if isinstance(declared, int) else declared
 
     def get_id(self) -> int:
         return self.plugin_class.id
@@ -275,18 +272,6 @@ class PythonLibrary:
             return ("", SchemaType.NONE)
         return (json.dumps(self.plugin_class.init_schema), SchemaType.JSON)
 
-    # Calls on a state.
-    def init(self, config: str) -> tuple[_State, int]:
-        state = _State(None)
-        try:
-            plugin = self.plugin_class()
-            plugin.init(config)
-        except Exception as exc:  # the plugin's failure becomes its last error, as in the SDKs
-            state.last_error = str(exc) or type(exc).__name__
-            return state, ReturnCode.FAILURE
-        state.plugin = plugin
-        return state, ReturnCode.SUCCESS
-
     def destroy(self, state: _State) -> None:
         if state.plugin is not None:
             try:
@@ -312,6 +297,27 @@ class PythonLibrary:
             instance.close()
         except Exception as exc:
             self._fail(state, exc)
+
+
+class PythonLibrary(PluginClassCalls):
+    """A Python plugin class seen through the 0.3.0 C contract (`reference.contract.v0_3.PluginLibrary`)."""
+
+    # Info calls: no state needed.
+    def get_type(self) -> int:
+        declared = self.plugin_class.type  # the loader refuses what is not an integer (PLUGIN-ANSWER-TYPES)
+        return int(declared) if isinstance(declared, int) else declared
+
+    # Calls on a state.
+    def init(self, config: str) -> tuple[_State, int]:
+        state = _State(None)
+        try:
+            plugin = self.plugin_class()
+            plugin.init(config)
+        except Exception as exc:  # the plugin's failure becomes its last error, as in the SDKs
+            state.last_error = str(exc) or type(exc).__name__
+            return state, ReturnCode.FAILURE
+        state.plugin = plugin
+        return state, ReturnCode.SUCCESS
 
     def next_batch(self, state: _State, instance: Instance) -> tuple[int, list[Event]]:
         if getattr(instance, "_ended", False):

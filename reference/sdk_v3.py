@@ -48,7 +48,7 @@ from reference.contract.v3 import (
     ScapEvent,
     encode_plugin_event,
 )
-from reference.sdk import EndOfStream, GeneratorInstance, Instance, Timeout  # noqa: F401 (re-exported)
+from reference.sdk import EndOfStream, GeneratorInstance, Instance, PluginClassCalls, Timeout  # noqa: F401 (re-exported)
 
 _INTEGER_TYPES = (AnyFieldType.UINT64, AnyFieldType.RELTIME, AnyFieldType.ABSTIME)
 
@@ -243,51 +243,13 @@ def _checked(declaration: FieldDeclaration, value: Any):
         raise wrong from None
 
 
-class PythonLibraryV3:
+class PythonLibraryV3(PluginClassCalls):
     """A 3.x Python plugin class seen through `reference.contract.v3.PluginLibraryV3`."""
 
     contract = "3"
 
-    def __init__(self, plugin_class: type[Plugin], location: str | None = None):
-        self.plugin_class = plugin_class
-        self.location = location or f"{plugin_class.__module__}.{plugin_class.__qualname__}"
-        self.symbols = plugin_class.exported_symbols()
-        self._fields = plugin_class.field_methods()
-
-    def get_required_api_version(self) -> str:
-        return self.plugin_class.required_api_version
-
-    def get_version(self) -> str:
-        return self.plugin_class.version
-
-    def get_name(self) -> str:
-        return self.plugin_class.name
-
-    def get_description(self) -> str:
-        return self.plugin_class.description
-
-    def get_contact(self) -> str:
-        return self.plugin_class.contact
-
-    def get_id(self) -> int:
-        return self.plugin_class.id
-
-    def get_event_source(self) -> str:
-        return self.plugin_class.event_source
-
-    def get_fields(self) -> str:
-        return json.dumps([declaration.to_json() for declaration, _ in self._fields])
-
-    def get_extract_event_sources(self) -> str:
-        return json.dumps(self.plugin_class.extract_event_sources or [])
-
     def get_extract_event_types(self, state: _State) -> list[int]:
         return list(self.plugin_class.extract_event_types or [])
-
-    def get_init_schema(self) -> tuple[str, int]:
-        if self.plugin_class.init_schema is None:
-            return ("", SchemaType.NONE)
-        return (json.dumps(self.plugin_class.init_schema), SchemaType.JSON)
 
     def init(self, config: str, owner: Any = None) -> tuple[_State, int]:
         state = _State(None)
@@ -300,32 +262,6 @@ class PythonLibraryV3:
             return state, ReturnCode.FAILURE
         state.plugin = plugin
         return state, ReturnCode.SUCCESS
-
-    def destroy(self, state: _State) -> None:
-        if state.plugin is not None:
-            try:
-                state.plugin.destroy()
-            except Exception:  # destroy has no way to report
-                pass
-
-    def get_last_error(self, state: _State) -> str:
-        return state.last_error
-
-    def _fail(self, state: _State, exc: BaseException) -> int:
-        state.last_error = str(exc) or type(exc).__name__
-        return ReturnCode.FAILURE
-
-    def open(self, state: _State, params: str) -> tuple[Instance | None, int]:
-        try:
-            return state.plugin.open(params), ReturnCode.SUCCESS
-        except Exception as exc:
-            return None, self._fail(state, exc)
-
-    def close(self, state: _State, instance: Instance) -> None:
-        try:
-            instance.close()
-        except Exception as exc:
-            self._fail(state, exc)
 
     def next_batch(self, state: _State, instance: Instance) -> tuple[int, list[bytes]]:
         if getattr(instance, "_ended", False):
