@@ -73,8 +73,8 @@ def _optional(entry: dict, key: str, default):
     return default if value is None else value
 
 
-def parse_fields_json(text: str | None) -> list[FieldInfo]:
-    """Validate get_fields output and return its entries (clause FIELDS-JSON)."""
+def fields_json_entries(text: str | None) -> list:
+    """get_fields output as a JSON array (every contract): NULL and anything else refused."""
     if text is None:
         raise FieldsError("get_fields returned a null string")
     try:
@@ -83,6 +83,12 @@ def parse_fields_json(text: str | None) -> list[FieldInfo]:
         raise FieldsError("get_fields returned an invalid JSON") from None
     if not isinstance(entries, list):
         raise FieldsError("get_fields returned an invalid JSON")
+    return entries
+
+
+def parse_fields_json(text: str | None) -> list[FieldInfo]:
+    """Validate get_fields output and return its entries (clause FIELDS-JSON)."""
+    entries = fields_json_entries(text)
     fields = []
     for field_id, entry in enumerate(entries):
         if not isinstance(entry, dict):

@@ -5,12 +5,11 @@ are libs' texts, trailing spaces included; the caller prefixes `error in plugin 
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from reference.contract.field_types import ANY_FIELD_TYPE_NAMES, AnyFieldType
-from reference.contract.fields import FieldInfo, FieldsError
+from reference.contract.fields import FieldInfo, FieldsError, fields_json_entries
 
 #: Past this an index is not representable on 64 bits.
 _MAX_INDEX = 2**64 - 1
@@ -57,14 +56,7 @@ def _flag(container: dict, key: str, message: str) -> bool:
 
 def parse_fields_json_v3(text: str | None) -> list[FieldInfoV3]:
     """Validate 3.x get_fields output (V3-FIELDS-JSON) and return its entries."""
-    if text is None:
-        raise FieldsError("get_fields returned a null string")
-    try:
-        entries = json.loads(text)
-    except (ValueError, RecursionError):
-        raise FieldsError("get_fields returned an invalid JSON") from None
-    if not isinstance(entries, list):
-        raise FieldsError("get_fields returned an invalid JSON")
+    entries = fields_json_entries(text)
     if not entries:
         raise FieldsError("plugins with extraction capability must export at least one field")
     fields = []
