@@ -274,19 +274,27 @@ class NativeLibrary:
     def close(self, state: Any, instance: Any) -> None:
         self._call("plugin_close", self._handle(state), self._handle(instance))
 
-    def next_batch(self, state: Any, instance: Any) -> tuple[int, list[Event]]:
+    def _batch(self, state: Any, instance: Any, element: type) -> tuple[int, int, Any, str]:
+        """Call next_batch, whose array holds `element`s (the contract's event or event pointer):
+        (rc, count, array, where), the count and the array checked before anything is read."""
         nevts = ctypes.c_uint32(0)
-        evts = ctypes.POINTER(NativeEvent)()
+        evts = ctypes.POINTER(element)()
         rc = self._call("plugin_next_batch", self._handle(state), self._handle(instance), ctypes.byref(nevts),
                         ctypes.byref(evts))
         count = nevts.value
-        if count == 0:
-            return rc, []
         where = f"plugin {self.location}: next_batch"
+        if count == 0:
+            return rc, 0, evts, where
         if count > MAX_BATCH_EVENTS:
             raise PluginCallError(f"{where} returned {count} events in one batch (more than {MAX_BATCH_EVENTS})")
         if not evts:
             raise PluginCallError(f"{where} returned {count} events but a NULL event array")
+        return rc, count, evts, where
+
+    def next_batch(self, state: Any, instance: Any) -> tuple[int, list[Event]]:
+        rc, count, evts, where = self._batch(state, instance, NativeEvent)
+        if count == 0:
+            return rc, []
         # The array is read in one copy and unpacked by `struct`, rather than through a ctypes
         # view per event; the payloads are then copied one by one.
         array = ctypes.string_at(evts, count * _EVENT_LAYOUT.size)

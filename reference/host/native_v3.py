@@ -31,7 +31,7 @@ from reference.contract.v3 import (
     ExtractRequestV3,
 )
 from reference.errors import PluginCallError
-from reference.host.native import MAX_BATCH_EVENTS, MAX_EVENT_BYTES, NativeLibrary, _dlopen
+from reference.host.native import MAX_EVENT_BYTES, NativeLibrary, _dlopen
 
 #: Past this many values one extract answer is taken for a lying res_len.
 MAX_FIELD_VALUES = 65536
@@ -145,18 +145,7 @@ class NativeLibraryV3(NativeLibrary):
         super().destroy(state)
 
     def next_batch(self, state: Any, instance: Any) -> tuple[int, list[bytes]]:
-        nevts = ctypes.c_uint32(0)
-        evts = ctypes.POINTER(_P)()
-        rc = self._call("plugin_next_batch", self._handle(state), self._handle(instance), ctypes.byref(nevts),
-                        ctypes.byref(evts))
-        count = nevts.value
-        if count == 0:
-            return rc, []
-        where = f"plugin {self.location}: next_batch"
-        if count > MAX_BATCH_EVENTS:
-            raise PluginCallError(f"{where} returned {count} events in one batch (more than {MAX_BATCH_EVENTS})")
-        if not evts:
-            raise PluginCallError(f"{where} returned {count} events but a NULL event array")
+        rc, count, evts, where = self._batch(state, instance, _P)
         events = []
         for i in range(count):
             pointer = evts[i]
