@@ -131,6 +131,19 @@ class GeneratorInstance(Instance):
         return batch
 
 
+
+def declared_fields(plugin_class: type) -> list[tuple]:
+    """(declaration, method name) of every method a `field` decorator marked, base classes first
+    (their order gives the field IDs); a method redefined in a subclass keeps its first place."""
+    found, seen = [], set()
+    for klass in reversed(plugin_class.__mro__):
+        for attr, value in vars(klass).items():
+            declaration = getattr(value, "field_declaration", None)
+            if declaration is not None and attr not in seen:
+                seen.add(attr)
+                found.append((declaration, attr))
+    return found
+
 class Plugin:
     """What source and extractor plugins share. Subclass SourcePlugin or ExtractorPlugin."""
 
@@ -152,15 +165,7 @@ class Plugin:
     @classmethod
     def field_methods(cls) -> list[tuple[FieldDeclaration, str]]:
         """(declaration, method name) of every declared field, in declaration order."""
-        found = []
-        seen = set()
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                declaration = getattr(value, "field_declaration", None)
-                if declaration is not None and attr not in seen:
-                    seen.add(attr)
-                    found.append((declaration, attr))
-        return found
+        return declared_fields(cls)
 
     @classmethod
     def exported_symbols(cls) -> frozenset[str]:

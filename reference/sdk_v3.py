@@ -48,7 +48,8 @@ from reference.contract.v3 import (
     ScapEvent,
     encode_plugin_event,
 )
-from reference.sdk import EndOfStream, GeneratorInstance, Instance, PluginClassCalls, Timeout  # noqa: F401 (re-exported)
+from reference.sdk import (EndOfStream, GeneratorInstance, Instance, PluginClassCalls, Timeout,  # noqa: F401
+                           declared_fields)
 
 _INTEGER_TYPES = (AnyFieldType.UINT64, AnyFieldType.RELTIME, AnyFieldType.ABSTIME)
 
@@ -166,14 +167,7 @@ class Plugin:
 
     @classmethod
     def field_methods(cls) -> list[tuple[FieldDeclaration, str]]:
-        found, seen = [], set()
-        for klass in reversed(cls.__mro__):
-            for attr, value in vars(klass).items():
-                declaration = getattr(value, "field_declaration", None)
-                if declaration is not None and attr not in seen:
-                    seen.add(attr)
-                    found.append((declaration, attr))
-        return found
+        return declared_fields(cls)
 
     @classmethod
     def defines(cls, method: str) -> bool:

@@ -86,18 +86,24 @@ def fields_json_entries(text: str | None) -> list:
     return entries
 
 
+def entry_basics(entry, type_names) -> tuple[str, str, str]:
+    """An entry's required keys, every contract alike: (type, name, desc), the type one of `type_names`."""
+    if not isinstance(entry, dict):
+        raise FieldsError("field JSON entry is not an object")
+    type_name = _required_string(entry, "type")
+    name = _required_string(entry, "name")
+    desc = _required_string(entry, "desc")
+    if type_name not in type_names:
+        raise FieldsError(f"invalid field type {type_name}")
+    return type_name, name, desc
+
+
 def parse_fields_json(text: str | None) -> list[FieldInfo]:
     """Validate get_fields output and return its entries (clause FIELDS-JSON)."""
     entries = fields_json_entries(text)
     fields = []
     for field_id, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise FieldsError("field JSON entry is not an object")
-        type_name = _required_string(entry, "type")
-        name = _required_string(entry, "name")
-        desc = _required_string(entry, "desc")
-        if type_name not in FIELD_TYPE_NAMES:
-            raise FieldsError(f"invalid field type {type_name}")
+        type_name, name, desc = entry_basics(entry, FIELD_TYPE_NAMES)
         display = _optional(entry, "display", "")
         if not isinstance(display, str):
             raise FieldsError(f"field {name} display property is not string ")

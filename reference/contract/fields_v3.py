@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from reference.contract.field_types import ANY_FIELD_TYPE_NAMES, AnyFieldType
-from reference.contract.fields import FieldInfo, FieldsError, fields_json_entries
+from reference.contract.fields import FieldInfo, FieldsError, entry_basics, fields_json_entries
 
 #: Past this an index is not representable on 64 bits.
 _MAX_INDEX = 2**64 - 1
@@ -37,16 +37,6 @@ class FieldInfoV3(FieldInfo):
         return None
 
 
-def _required_string(entry: dict, key: str) -> str:
-    value = entry.get(key)
-    if value is None or value == "":
-        raise FieldsError(f"field JSON entry has no {key}")
-    if not isinstance(value, str):
-        # jsoncpp's asString() would throw its own exception; plugref names the key instead.
-        raise FieldsError(f"field JSON entry {key} is not a string")
-    return value
-
-
 def _flag(container: dict, key: str, message: str) -> bool:
     value = container.get(key, False)
     if not isinstance(value, bool):
@@ -61,13 +51,7 @@ def parse_fields_json_v3(text: str | None) -> list[FieldInfoV3]:
         raise FieldsError("plugins with extraction capability must export at least one field")
     fields = []
     for field_id, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise FieldsError("field JSON entry is not an object")
-        type_name = _required_string(entry, "type")
-        name = _required_string(entry, "name")
-        desc = _required_string(entry, "desc")
-        if type_name not in ANY_FIELD_TYPE_NAMES:
-            raise FieldsError(f"invalid field type {type_name}")
+        type_name, name, desc = entry_basics(entry, ANY_FIELD_TYPE_NAMES)
         display = entry.get("display", "")
         if not isinstance(display, str):
             raise FieldsError(f"field {name} display property is not string ")
