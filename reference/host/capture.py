@@ -11,14 +11,16 @@ addition is a plugref block (`PLUGREF_BLOCK_TYPE`) right after the section heade
 the name and version of each source plugin, so that a reader can apply the "same major version"
 rule; libscap readers skip unknown blocks that come before the first event.
 
-The reader streams: it holds one block at a time, so memory does not grow with the file, and no
-block is ever read into memory in one piece larger than `READ_CHUNK`, so a lying length field costs
-nothing before the file runs out.
+The reader streams: it reads the file in pieces of `READ_CHUNK` bytes and checks each block where
+it lies in the piece, so memory does not grow with the file; a block longer than a piece is
+gathered piece by piece up to its length (skipped blocks are not gathered at all), so a lying
+length field costs nothing before the file runs out.
 """
 from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import os
 import struct
@@ -70,6 +72,10 @@ _EVENT_BLOCKS = {
     EV_BLOCK_TYPE_V2_LARGE: (False, V2_HEADER),
     EVF_BLOCK_TYPE_V2_LARGE: (True, V2_HEADER),
 }
+#: The same, as the reader uses it: (where the event header starts in the block body, that header,
+#: its size, whether it has nparams).
+_EVENT_LAYOUTS = {block_type: (6 if has_flags else 2, header, header.size, header is V2_HEADER)
+                  for block_type, (has_flags, header) in _EVENT_BLOCKS.items()}
 
 #: Block header, cpuid, the 22-byte v1 event header and trailer, padded: no event block is smaller,
 #: so a file of N bytes holds at most N // MIN_EVENT_BLOCK events.
@@ -78,6 +84,9 @@ MIN_EVENT_BLOCK = 36
 MAX_BLOCK = 64 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
+#: A named tuple made from a tuple of its fields, without the Python frame of its generated __new__
+#: (the reader makes one per event).
+_new_tuple = tuple.__new__
 
 
 class CaptureError(PlugrefError):
@@ -267,14 +276,11 @@ class CaptureReader(Iterator[CaptureEvent]):
         self.section: SectionHeader | None = None
         self.sections = 0
         self.skipped_blocks = 0
-        self._in_events = False
         self.compressed = False
-        self._pos = 0
-        self._buffer = b""  # read ahead of the position (see _fill); blocks are cut from it
-        self._at = 0
         self._size: int | None = None
         self._owned: BinaryIO | None = None
         self._done = False
+        self._pending: CaptureEvent | None = None
         if isinstance(source, (str, os.PathLike)):
             self.name = str(source)
             try:
@@ -286,7 +292,8 @@ class CaptureReader(Iterator[CaptureEvent]):
             self.name = str(getattr(source, "name", "<stream>"))
         try:
             self._open(raw)
-            self._pending = self._next_event()
+            self._events = self._blocks()
+            self._pending = next(self._events, None)
         except BaseException:
             self.close()
             raise
@@ -301,7 +308,7 @@ class CaptureReader(Iterator[CaptureEvent]):
         else:
             self._f = raw
             self._size = self._remaining_size(raw)
-        self._read_section_header()
+        self._read_piece = getattr(self._f, "read1", self._f.read)
 
     def _peek_magic(self, raw: BinaryIO) -> tuple[bytes, BinaryIO]:
         try:
@@ -330,119 +337,139 @@ class CaptureReader(Iterator[CaptureEvent]):
             pass
         return None
 
-    # -- low-level reads ---------------------------------------------------------------------
+    # -- reading pieces of the file ------------------------------------------------------------
 
     def _fail(self, offset: int | None, reason: str):
         raise CaptureError(self.name, offset, reason)
 
-    def _read(self, n: int) -> bytes:
-        """Up to `n` bytes (fewer only at the end of the file), cut from a buffer of the file."""
-        end = self._at + n
-        if end > len(self._buffer):
-            self._fill(n)
-            end = n
-        data = self._buffer[self._at:end]
-        self._at += len(data)
-        self._pos += len(data)
-        return data
-
-    def _fill(self, n: int) -> None:
-        """Make the buffer start at the current position and hold the next `n` bytes, or all the
-        file has left. The file is read in chunks of at most READ_CHUNK bytes, so that blocks are
-        cut from large reads, and a length field promising more than the file holds never
-        allocates that much. Each chunk is a single read of the stream (`read1`), so damage in a
-        gzip stream is noticed within one chunk of the blocks that reach it."""
-        parts = [self._buffer[self._at:]]
-        have = len(parts[0])
-        read = getattr(self._f, "read1", self._f.read)
+    def _piece(self, offset: int) -> bytes:
+        """The next piece of the file, at most READ_CHUNK bytes (b"" at the end). One read of the
+        stream each (`read1`), so damage in a gzip stream is noticed within one piece of the blocks
+        that reach it; `offset` is the block being read, for the error."""
         try:
-            while have < n:
-                part = read(READ_CHUNK)
-                if not part:
-                    break
-                parts.append(part)
-                have += len(part)
+            return self._read_piece(READ_CHUNK)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            self._fail(self._pos, f"gzip data is corrupt or truncated: {exc}")
+            self._fail(offset, f"gzip data is corrupt or truncated: {exc}")
         except OSError as exc:
-            self._fail(self._pos, f"cannot read: {exc.strerror or exc}")
-        self._buffer = parts[0] if len(parts) == 1 else b"".join(parts)
-        self._at = 0
+            self._fail(offset, f"cannot read: {exc.strerror or exc}")
 
-    def _skip(self, n: int) -> int:
-        skipped = 0
-        while skipped < n:
-            part = self._read(min(n - skipped, READ_CHUNK))
+    def _refill(self, buffer: bytes, at: int, n: int, offset: int) -> bytes:
+        """`buffer` from `at` on, followed by enough of the file to hold `n` bytes, or all the file has
+        left. Pieces are joined only up to `n`, which the caller has checked against MAX_BLOCK (and
+        the size of a plain file), so a length field promising more than the file holds never
+        allocates that much."""
+        parts = [buffer[at:]]
+        have = len(parts[0])
+        while have < n:
+            part = self._piece(offset)
             if not part:
                 break
-            skipped += len(part)
-        return skipped
+            parts.append(part)
+            have += len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
-    def _block_header(self, expect_shb: bool = False) -> tuple[int, int, int] | None:
-        """(offset, type, total length) of the next block, None at a clean end of file."""
-        offset = self._pos
-        head = self._read(8)
-        if not head:
-            return None
-        if len(head) < 8:
-            self._fail(offset, f"file ends inside a block header ({len(head)} of 8 bytes)")
-        block_type, total = _BLOCK_HEAD.unpack(head)
-        if expect_shb and block_type != SHB_BLOCK_TYPE:
-            # Before trusting any length, say the plain thing: this is not a capture.
-            self._fail(offset, f"not a capture file: expected a section header block (0x{SHB_BLOCK_TYPE:08x}), "
-                               f"found block type 0x{block_type:x}")
-        if total < 12:
-            self._fail(offset, f"block type 0x{block_type:x}: block length {total} is smaller than the "
-                               f"12 bytes of its header and trailer")
-        if self._size is not None and total > self._size - offset:
-            self._fail(offset, f"block type 0x{block_type:x}: block length {total} exceeds the remaining "
-                               f"{self._size - offset} bytes")
-        if total > self.max_block:
-            self._fail(offset, f"block type 0x{block_type:x}: block length {total} exceeds the "
-                               f"{self.max_block}-byte limit for one block")
-        if total % 4:
-            self._fail(offset, f"block type 0x{block_type:x}: block length {total} is not a multiple of 4")
-        return offset, block_type, total
-
-    def _block_body(self, offset: int, block_type: int, total: int) -> bytes:
-        """The body and padding, after checking the trailer repeats the length."""
-        rest = self._read(total - 8)
-        if len(rest) < total - 8:
-            self._fail(offset, f"block type 0x{block_type:x}: file ends inside the block "
-                               f"({8 + len(rest)} of {total} bytes)")
-        (trailer,) = _U32.unpack_from(rest, len(rest) - 4)
+    def _skip(self, buffer: bytes, at: int, offset: int, block_type: int, total: int) -> tuple[bytes, int]:
+        """Passes over the block at buffer[at] without keeping it (its trailer checked), reading a
+        large one piece by piece so that it is never held whole: (buffer, at) of what follows it."""
+        trailer_at = at + total - 4
+        if trailer_at > len(buffer):
+            seen = len(buffer) - at  # bytes of the block read so far
+            while seen < total - 4:
+                buffer = self._piece(offset)
+                if not buffer:
+                    self._fail(offset, f"block type 0x{block_type:x}: file ends inside the block "
+                                       f"({seen} of {total} bytes)")
+                seen += len(buffer)
+            trailer_at = len(buffer) - (seen - (total - 4))
+        if len(buffer) - trailer_at < 4:
+            buffer, trailer_at = self._refill(buffer, trailer_at, 4, offset), 0
+            if len(buffer) < 4:
+                self._fail(offset, f"block type 0x{block_type:x}: file ends inside the block trailer")
+        (trailer,) = _U32.unpack_from(buffer, trailer_at)
         if trailer != total:
             self._fail(offset + total - 4, f"block type 0x{block_type:x}: wrong block total length, "
                                            f"header={total}, trailer={trailer}")
-        return rest[:-4]
-
-    def _skip_block(self, offset: int, block_type: int, total: int) -> None:
-        got = self._skip(total - 12)
-        if got < total - 12:
-            self._fail(offset, f"block type 0x{block_type:x}: file ends inside the block "
-                               f"({8 + got} of {total} bytes)")
-        tail = self._read(4)
-        if len(tail) < 4:
-            self._fail(offset, f"block type 0x{block_type:x}: file ends inside the block trailer")
-        (trailer,) = _U32.unpack(tail)
-        if trailer != total:
-            self._fail(offset + total - 4, f"block type 0x{block_type:x}: wrong block total length, "
-                                           f"header={total}, trailer={trailer}")
+        return buffer, trailer_at + 4
 
     # -- blocks ------------------------------------------------------------------------------
 
-    def _read_section_header(self, header: tuple[int, int, int] | None = None) -> None:
-        if header is None:
-            header = self._block_header(expect_shb=True)
-            if header is None:
-                self._fail(0, "file is empty: expected a section header block")
-        offset, block_type, total = header
-        if block_type != SHB_BLOCK_TYPE:
-            self._fail(offset, f"not a capture file: expected a section header block (0x{SHB_BLOCK_TYPE:08x}), "
-                               f"found block type 0x{block_type:x}")
-        if total < 28:
-            self._fail(offset, f"section header block length {total} is smaller than 28")
-        body = self._block_body(offset, block_type, total)
+    def _blocks(self) -> Iterator[CaptureEvent]:
+        """Every block of the file in turn, checked, and the event of each event block.
+
+        The file is read in pieces of READ_CHUNK bytes into `buffer`; `at` is where the next block
+        starts in it and `offset` where in the file. A block is checked where it lies in the buffer
+        (no copy of it is made), and only an event's payload is cut out of it.
+        """
+        buffer, at, offset = b"", 0, 0
+        max_block, size, event_layouts = self.max_block, self._size, _EVENT_LAYOUTS
+        block_head = _BLOCK_HEAD.unpack_from
+        in_events = False  # an event was read in this section
+        try:
+            while True:
+                if len(buffer) - at < 8:
+                    buffer, at = self._refill(buffer, at, 8, offset), 0
+                    if len(buffer) < 8:
+                        if not buffer:
+                            if offset == 0:
+                                self._fail(0, "file is empty: expected a section header block")
+                            return
+                        self._fail(offset, f"file ends inside a block header ({len(buffer)} of 8 bytes)")
+                block_type, total = block_head(buffer, at)
+                if offset == 0 and block_type != SHB_BLOCK_TYPE:
+                    # Before trusting any length, say the plain thing: this is not a capture.
+                    self._fail(0, f"not a capture file: expected a section header block (0x{SHB_BLOCK_TYPE:08x}), "
+                                  f"found block type 0x{block_type:x}")
+                if total < 12:
+                    self._fail(offset, f"block type 0x{block_type:x}: block length {total} is smaller than the "
+                                       f"12 bytes of its header and trailer")
+                if size is not None and total > size - offset:
+                    self._fail(offset, f"block type 0x{block_type:x}: block length {total} exceeds the remaining "
+                                       f"{size - offset} bytes")
+                if total > max_block:
+                    self._fail(offset, f"block type 0x{block_type:x}: block length {total} exceeds the "
+                                       f"{max_block}-byte limit for one block")
+                if total % 4:
+                    self._fail(offset, f"block type 0x{block_type:x}: block length {total} is not a multiple of 4")
+                layout = event_layouts.get(block_type)
+                if layout is None and block_type != SHB_BLOCK_TYPE:
+                    if in_events:
+                        # libscap restarts on any other block after events and finds no section header
+                        # there: a damaged event block must not vanish silently (CAPTURE-BAD-FILE).
+                        self._fail(offset, f"invalid block type 0x{block_type:x} after an event: only event blocks "
+                                           f"and a new section header may follow events")
+                    if block_type != PLUGREF_BLOCK_TYPE:
+                        buffer, at = self._skip(buffer, at, offset, block_type, total)
+                        offset += total
+                        self.skipped_blocks += 1
+                        continue
+                elif block_type == SHB_BLOCK_TYPE and total < 28:
+                    self._fail(offset, f"section header block length {total} is smaller than 28")
+                # The block is read whole: an event, a section header or plugref's record.
+                if len(buffer) - at < total:
+                    buffer, at = self._refill(buffer, at, total, offset), 0
+                    if len(buffer) < total:
+                        self._fail(offset, f"block type 0x{block_type:x}: file ends inside the block "
+                                           f"({len(buffer)} of {total} bytes)")
+                end = at + total - 4
+                (trailer,) = _U32.unpack_from(buffer, end)
+                if trailer != total:
+                    self._fail(offset + total - 4, f"block type 0x{block_type:x}: wrong block total length, "
+                                                   f"header={total}, trailer={trailer}")
+                if layout is not None:
+                    in_events = True
+                    yield self._event(offset, block_type, layout, buffer, at + 8, end)
+                elif block_type == SHB_BLOCK_TYPE:
+                    # A concatenated capture: libscap restarts on the new section, and so does plugref.
+                    self._section_header(offset, buffer[at + 8:end])
+                    in_events = False
+                else:
+                    self._read_record(offset, buffer[at + 8:end])
+                at += total
+                offset += total
+        finally:
+            self.close()
+
+    def _section_header(self, offset: int, body: bytes) -> None:
         magic, major, minor, length = _SHB_BODY.unpack_from(body)
         if magic != SHB_MAGIC:
             swapped = " (byte-swapped: big-endian captures are not supported)" if magic == 0x4D3C2B1A else ""
@@ -467,94 +494,75 @@ class CaptureReader(Iterator[CaptureEvent]):
                                '{"plugins": [{"id": int, "name": str, "version": str}, ...]}')
         self.plugins = {**(self.plugins or {}), **plugins}
 
-    def _event(self, offset: int, block_type: int, body: bytes) -> CaptureEvent:
-        has_flags, header = _EVENT_BLOCKS[block_type]
-        start = 6 if has_flags else 2
-        if len(body) < start + header.size:
-            self._fail(offset, f"event block type 0x{block_type:x} of {len(body) + 12} bytes is too short for "
-                               f"its {start}-byte prefix and {header.size}-byte event header")
-        cpuid = body[0] | body[1] << 8
-        flags = _U32.unpack_from(body, 2)[0] if has_flags else 0
-        fields = header.unpack_from(body, start)
-        ts, tid, length, etype = fields[:4]
-        nparams = fields[4] if header is V2_HEADER else None
+    def _event(self, offset: int, block_type: int, layout: tuple[int, struct.Struct, int, bool], block: bytes,
+               body: int, end: int) -> CaptureEvent:
+        """The event of the block at `offset`, whose body is block[body:end] (padding included)."""
+        start, header, header_size, has_nparams = layout
+        at = body + start  # the event header
+        available = end - at
+        if available < header_size:
+            self._fail(offset, f"event block type 0x{block_type:x} of {end - body + 12} bytes is too short for "
+                               f"its {start}-byte prefix and {header_size}-byte event header")
+        cpuid = block[body] | block[body + 1] << 8
+        flags = _U32.unpack_from(block, body + 2)[0] if start == 6 else 0
+        if has_nparams:
+            ts, tid, length, etype, nparams = header.unpack_from(block, at)
+        else:
+            ts, tid, length, etype = header.unpack_from(block, at)
+            nparams = None
         where = offset + 8 + start
-        available = len(body) - start
-        if length < header.size:
-            self._fail(where, f"invalid event: len {length} is smaller than the event header size {header.size}")
+        if length < header_size:
+            self._fail(where, f"invalid event: len {length} is smaller than the event header size {header_size}")
         if length > available:
             self._fail(where, f"invalid event: len {length} is larger than the {available} bytes available "
                               f"in the block")
         if available - length > 3:
             self._fail(where, f"invalid event: len {length} leaves {available - length} bytes of its block unused "
                               f"(at most 3 bytes of padding)")
-        params_at = start + header.size
+        params_at = at + header_size
         if etype == PPME_PLUGINEVENT_E:
             if nparams is not None and nparams != 2:
                 self._fail(where, f"invalid plugin event: nparams {nparams}, expected 2")
-            if length < header.size + PLUGIN_PARAMS.size:
+            if length < header_size + PLUGIN_PARAMS.size:
                 self._fail(where, f"invalid plugin event: len {length} is too short for its parameters")
-            len0, len1, plugin_id = PLUGIN_PARAMS.unpack_from(body, params_at)
+            len0, len1, plugin_id = PLUGIN_PARAMS.unpack_from(block, params_at)
             if len0 != 4:
                 self._fail(where, f"invalid plugin event: plugin ID parameter has length {len0}, expected 4")
-            if header.size + 8 + len0 + len1 != length:
+            if header_size + 8 + len0 + len1 != length:
                 self._fail(where, f"invalid plugin event: data length {len1} disagrees with event len {length}")
-            data_at = params_at + PLUGIN_PARAMS.size
-            return CaptureEvent(offset, block_type, cpuid, flags, ts, tid, etype, nparams, plugin_id,
-                                body[data_at:data_at + len1])
+            data_at = params_at + 12  # PLUGIN_PARAMS.size
+            return _new_tuple(CaptureEvent, (offset, block_type, cpuid, flags, ts, tid, etype, nparams, plugin_id,
+                                             block[data_at:data_at + len1]))
         # Parameter lengths are at least 2 bytes each, whatever the event table says.
-        if nparams is not None and nparams * 2 > length - header.size:
+        if nparams is not None and nparams * 2 > length - header_size:
             self._fail(where, f"invalid event: nparams {nparams} does not fit in event len {length}")
-        return CaptureEvent(offset, block_type, cpuid, flags, ts, tid, etype, nparams, None,
-                            body[params_at:start + length])
-
-    def _next_event(self) -> CaptureEvent | None:
-        while True:
-            header = self._block_header()
-            if header is None:
-                return None
-            offset, block_type, total = header
-            if block_type in _EVENT_BLOCKS:
-                self._in_events = True
-                return self._event(offset, block_type, self._block_body(offset, block_type, total))
-            if block_type == SHB_BLOCK_TYPE:
-                # A concatenated capture: libscap restarts on the new section, and so does plugref.
-                self._read_section_header(header)
-                self._in_events = False
-            elif self._in_events:
-                # libscap restarts on any other block after events and finds no section header there:
-                # a damaged event block must not vanish silently (CAPTURE-BAD-FILE).
-                self._fail(offset, f"invalid block type 0x{block_type:x} after an event: only event blocks and a "
-                                   f"new section header may follow events")
-            elif block_type == PLUGREF_BLOCK_TYPE:
-                self._read_record(offset, self._block_body(offset, block_type, total))
-            else:
-                self._skip_block(offset, block_type, total)
-                self.skipped_blocks += 1
+        return _new_tuple(CaptureEvent, (offset, block_type, cpuid, flags, ts, tid, etype, nparams, None,
+                                         block[params_at:at + length]))
 
     # -- iteration ---------------------------------------------------------------------------
 
-    def __iter__(self) -> CaptureReader:
-        return self
+    def __iter__(self) -> Iterator[CaptureEvent]:
+        # The block generator itself (after the event read on opening), so that a loop over the
+        # reader resumes it directly rather than through __next__.
+        if self._pending is None:
+            return self._events
+        first, self._pending = self._pending, None
+        return itertools.chain((first,), self._events)
 
     def __next__(self) -> CaptureEvent:
         if self._pending is not None:
             event, self._pending = self._pending, None
             return event
-        if self._done:
-            raise StopIteration
-        try:
-            event = self._next_event()
-        except BaseException:
-            self.close()
-            raise
-        if event is None:
-            self.close()
-            raise StopIteration
-        return event
+        return next(self._events)
 
     def close(self) -> None:
+        if self._done:
+            return
         self._done = True
+        self._pending = None
+        events = getattr(self, "_events", None)
+        if events is not None and not events.gi_running:
+            events.close()
         f = getattr(self, "_f", None)
         if f is not None and self.compressed:
             f.close()

@@ -136,15 +136,20 @@ class Inspector:
     def _numbered(self, reader) -> Iterator[PluginEvent]:
         num, first_ts = 0, None
         source_names: dict[int, str] = {}  # plugin ID -> event source, looked up once per ID
+        new = tuple.__new__  # PluginEvent(...) made as the tuple it is, without a Python call per event
         for event in reader:
             num += 1  # every event counts, as in sysdig, even those plugref cannot interpret
-            first_ts = event.ts if first_ts is None else first_ts
+            if first_ts is None:
+                first_ts = event.ts
             if event.type != PPME_PLUGINEVENT_E:
                 continue
-            if event.plugin_id not in source_names:
-                source = self.registry.source_plugin_by_id(event.plugin_id)
-                source_names[event.plugin_id] = source.info.event_source if source else ""
-            yield event.to_plugin_event(num, source_names[event.plugin_id], first_ts)
+            plugin_id = event.plugin_id
+            source = source_names.get(plugin_id)
+            if source is None:
+                plugin = self.registry.source_plugin_by_id(plugin_id)
+                source = source_names[plugin_id] = plugin.info.event_source if plugin else ""
+            # CaptureEvent.to_plugin_event, without a call per event.
+            yield new(PluginEvent, (num, event.ts, plugin_id, source, event.data, first_ts))
 
     def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
         """The printed lines (none with -w). Everything that can be refused (plugins, input,
