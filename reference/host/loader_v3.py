@@ -13,8 +13,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import semver
-
 from reference.contract.fields import FieldInfo, FieldsError
 from reference.contract.fields_v3 import FieldArgumentError, FieldInfoV3, parse_argument, parse_fields_json_v3
 from reference.contract.field_types import AnyFieldType
@@ -34,13 +32,13 @@ from reference.contract.v3 import (
     ScapEvent,
     encode_plugin_event,
 )
-from reference.contract.versions import parse_version
+from reference.contract.versions import Version, parse_version
 from reference.errors import LoadError, PluginCallError
 from reference.host.loader import LoadedPlugin, PluginInfo, _read_init_schema, validate_init_config
 
 #: The contract tag of a 3.x library or plugin info (`PluginLibraryV3.contract`).
 CONTRACT = "3"
-_FRAMEWORK = semver.Version.parse(FRAMEWORK_API_VERSION)
+_FRAMEWORK = parse_version(FRAMEWORK_API_VERSION)
 #: The source name no sourcing plugin with an ID may take (V3-SOURCE-ID).
 SYSCALL_SOURCE = "syscall"
 
@@ -53,7 +51,7 @@ def speaks_v3(library: Any) -> bool:
     return getattr(library, "contract", "0") == CONTRACT
 
 
-def version_incompatibility(required: semver.Version, framework: semver.Version = _FRAMEWORK) -> str | None:
+def version_incompatibility(required: Version, framework: Version = _FRAMEWORK) -> str | None:
     """Why a 3.12 framework refuses `required`, in plugin_loader.c's words; None when it does not."""
     if required.major != framework.major:
         return "major versions disagree"

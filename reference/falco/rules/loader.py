@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import semver
+
 from reference.errors import PlugrefError
 from reference.host.event_fields import FieldTable
 from reference.contract.versions import parse_version, plugin_version_compatible
@@ -156,7 +158,8 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
     results.requirement_errors = check_plugin_requirements(collector, loaded_plugins or {})
     if not results.successful:
         raise RulesLoadError(results)
-    required = max(collector.required_engine_versions, key=lambda v: parse_version(v), default=None)
+    # The highest by semantic-version precedence (semver.org §11); each was checked to parse.
+    required = max(collector.required_engine_versions, key=semver.Version.parse, default=None)
     return RuleSet(rules, results, required, skipped)
 
 
