@@ -43,14 +43,6 @@ _FRAMEWORK = parse_version(FRAMEWORK_API_VERSION)
 SYSCALL_SOURCE = "syscall"
 
 
-def speaks_v3(library: Any) -> bool:
-    """V3-CONTRACT-DISPATCH: is `library` for the 3.x loader? Yes when it speaks the 3.x calls: the
-    native bridge chose the 3.x bridge by the API major the .so requires, or the Python plugin is
-    written with `reference.sdk_v3`. Whatever version it then asks for is judged by the 3.12
-    rules; a 0.3.0 library is judged by the 0.3.0 loader, whatever it asks for."""
-    return getattr(library, "contract", "0") == CONTRACT
-
-
 def version_incompatibility(required: Version, framework: Version = _FRAMEWORK) -> str | None:
     """Why a 3.12 framework refuses `required`, in plugin_loader.c's words; None when it does not."""
     if required.major != framework.major:

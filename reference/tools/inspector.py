@@ -14,7 +14,6 @@ from reference.host.event_fields import BUILTINS, EventContext, ExtractionMode, 
 from reference.filter import compile_filter, parse
 from reference.host.libraries import open_library
 from reference.host.loader import LoadedPlugin
-from reference.host.loader_v3 import unsupported_warning
 from reference.output import Formatter
 from reference.tools.output_file import ReplacingOutput, same_file
 from reference.host.registry import PluginRegistry
@@ -158,7 +157,10 @@ class Inspector:
         for text in settings.plugins:
             self.load(text)
         # What plugref does not drive in a 3.x plugin is said, never silently ignored (V3-CAPABILITIES).
-        notes.extend(w for w in map(unsupported_warning, self.registry.plugins) if w)
+        if any(getattr(p.info, "contract", "0") == "3" for p in self.registry.plugins):
+            from reference.host.loader_v3 import unsupported_warning  # a 0.3.0 run does without the 3.x layer
+
+            notes.extend(w for w in map(unsupported_warning, self.registry.plugins) if w)
         if settings.read is not None:
             if settings.write is not None and same_file(settings.read, settings.write):
                 raise PlugrefError(f"-r and -w name the same file ({settings.write}): writing would destroy the "
