@@ -26,7 +26,6 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
 from reference.host.engine import PluginEvent
@@ -131,16 +130,14 @@ class CaptureEvent(NamedTuple):
         return PluginEvent(num, self.ts, self.plugin_id, source, self.data, first_ts)
 
 
-@dataclass(frozen=True)
-class SectionHeader:
+class SectionHeader(NamedTuple):
     offset: int
     major: int
     minor: int
     section_length: int
 
 
-@dataclass(frozen=True)
-class RecordedPlugin:
+class RecordedPlugin(NamedTuple):
     """A source plugin as a plugref capture records it (clause CAPTURE-PLUGIN-VERSION)."""
 
     name: str

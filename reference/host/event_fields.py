@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import enum
 import os
-import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -70,6 +69,8 @@ def _reltime(event: PluginEvent) -> int:
 
 def host_name() -> str:
     """The host's name, as Falco's libs report it: $FALCO_HOSTNAME when set, else the kernel's."""
+    import socket  # here, not at start-up: only evt.hostname asks
+
     return os.environ.get("FALCO_HOSTNAME") or socket.gethostname()
 
 

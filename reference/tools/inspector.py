@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from reference.host.capture import PPME_PLUGINEVENT_E, CaptureWriter, check_plugin_versions, read_capture
 from reference.host.engine import EventStream, PluginEvent
 from reference.errors import PlugrefError
 from reference.host.event_fields import BUILTINS, EventContext, ExtractionMode, ExtractionPlan, FieldTable
@@ -17,6 +17,9 @@ from reference.host.loader import LoadedPlugin
 from reference.output import Formatter
 from reference.tools.output_file import ReplacingOutput, same_file
 from reference.host.registry import PluginRegistry
+
+if TYPE_CHECKING:  # the capture layer is imported by the runs that read or write one (-r, -w)
+    from reference.host.capture import CaptureWriter
 
 _UNSEEN = object()  # a plugin ID not looked up yet
 
@@ -122,6 +125,8 @@ class Inspector:
         CAPTURE-PLUGIN-VERSION: the plugins that wrote the capture must have the major version of
         those loaded now; a capture without plugref's record is read without that check.
         """
+        from reference.host.capture import check_plugin_versions, read_capture
+
         reader = read_capture(path)
         loaded = {p.info.id: p.info.version for p in self.registry.source_plugins()}
         if reader.plugins is None:
@@ -133,6 +138,8 @@ class Inspector:
         return self._numbered(reader)
 
     def _numbered(self, reader) -> Iterator[PluginEvent]:
+        from reference.host.capture import PPME_PLUGINEVENT_E
+
         num, first_ts = 0, None
         source_names: dict[int, str] = {}  # plugin ID -> event source, looked up once per ID
         new = tuple.__new__  # PluginEvent(...) made as the tuple it is, without a Python call per event
@@ -179,6 +186,8 @@ class Inspector:
             return
         next(self.lines(default, iter(()), settings), None)  # filter and format errors, before the output
         recorded = {p.info.id: (p.name, p.info.version) for p in self.registry.source_plugins()}
+        from reference.host.capture import CaptureWriter
+
         output = ReplacingOutput(settings.write)
         writer = None
         try:
