@@ -13,12 +13,12 @@ import signal
 import sys
 
 from reference.errors import PlugrefError
-from reference.host.event_fields import ExtractionMode
 
 COMMANDS = ("run", "validate", "check", "conformance", "inspect")
 
 
 def inspect(args: argparse.Namespace) -> int:
+    from reference.host.event_fields import ExtractionMode
     from reference.tools.inspector import Inspection, Inspector
 
     inspector = Inspector()
@@ -88,12 +88,7 @@ def conformance(args: argparse.Namespace) -> int:
     return report.exit_status
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser of every command; given the `command` being run, the options of `check`, which
-    come from plugin_check, are added only when it is that one."""
-    parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
-                                     "framework (plugin API 0.3.0 and 3.x) and its conformance suite.")
-    commands = parser.add_subparsers(dest="command", required=True)
+def _add_run(commands) -> None:
     run = commands.add_parser("run", help="run rules on plugin events, as Falco does (no arguments: the bundled demo)",
                               description="Load the plugins of a falco.yaml, load rules files for their event "
                                           "sources, and print an alert for every event a rule matches. With no "
@@ -106,6 +101,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                      "(default: $PLUGREF_PLUGINS_DIR or /usr/share/falco/plugins)")
     run.add_argument("-n", "--numevents", type=int, default=None, help="stop after N events")
 
+
+def _add_validate(commands) -> None:
     validate = commands.add_parser("validate", help="validate rules files, as falco -V does")
     validate.add_argument("rules", nargs="+", metavar="RULES_FILE")
     validate.add_argument("-c", "--config", metavar="FALCO_YAML", help="load these plugins first, for their sources "
@@ -113,14 +110,17 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print the load results as JSON")
     validate.add_argument("--plugins-dir", metavar="DIR", help="where relative library_path values resolve")
 
+
+def _add_check(commands) -> None:
     check = commands.add_parser("check", help="check that one plugin honours the contract (for plugin authors)",
                                 description="Load a native or Python plugin in a child process and run "
                                             "property-based checks on it; one line per check.")
-    if command in (None, "check"):
-        from reference.tools.plugin_check import add_check_arguments
+    from reference.tools.plugin_check import add_check_arguments
 
-        add_check_arguments(check)
+    add_check_arguments(check)
 
+
+def _add_conformance(commands) -> None:
     suite = commands.add_parser("conformance", help="run the conformance suite against an implementation",
                                 description="Run the conformance suite (data cases and properties) against an "
                                             "implementation and report per clause of docs/spec.md.")
@@ -138,6 +138,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                        help="run only this layer (repeatable; default: both)")
     suite.add_argument("--no-save", action="store_true", help="do not save counterexamples as cases")
 
+
+def _add_inspect(commands) -> None:
     look = commands.add_parser("inspect", help="load plugins and print their events, as sysdig does",
                                description="Load plugins and print the events of a source plugin, filtered "
                                            "and formatted; the options are sysdig's.")
@@ -155,10 +157,29 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     look.add_argument("-n", "--numevents", type=int, metavar="N", help="stop after N events that pass the filter")
     look.add_argument("-l", "--list", action="store_true", help="list the fields of the loaded plugins")
     look.add_argument("--list-plugins", action="store_true", help="list the loaded plugins")
+    from reference.host.event_fields import ExtractionMode
+
     look.add_argument("--extraction", choices=[m.value for m in ExtractionMode], default="lazy",
                       help="lazy (default, as libsinsp): one field per extract_fields call, when needed; batched: "
                            "every field of a plugin in one call per event (the API allows it; many plugins break)")
     look.add_argument("filter", nargs="*", help="the filter (condition), e.g. 'x.word in (nginx, sshd)'")
+
+
+#: Each command's parser, by name (in the order `plugref --help` lists them).
+_PARSERS = {"run": _add_run, "validate": _add_validate, "check": _add_check, "conformance": _add_conformance,
+            "inspect": _add_inspect}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, given the `command` being run, of that one only: building
+    the others costs start-up time (argparse looks up translations for every parser), and the
+    options of `check` come from plugin_check (Hypothesis)."""
+    parser = argparse.ArgumentParser(prog="plugref", description="Reference implementation of the Falco plugin "
+                                     "framework (plugin API 0.3.0 and 3.x) and its conformance suite.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, add_parser in _PARSERS.items():
+        if command is None or command == name:
+            add_parser(commands)
     return parser
 
 
