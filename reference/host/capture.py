@@ -259,7 +259,8 @@ class _Prefixed(io.RawIOBase):
 
 
 class CaptureReader(Iterator[CaptureEvent]):
-    """The events of a capture, in file order, one block in memory at a time.
+    """The events of a capture, in file order, with one piece of the file (and at most one block
+    larger than a piece) in memory at a time.
 
     Opening reads the section header and every block up to the first event, as libscap does, so
     `section` and `plugins` are known before the first event is asked for. `plugins` is None when
