@@ -22,8 +22,8 @@ from conformance.catalogue import ROOT
 
 #: clause -> (file, exact text, replacement): the smallest edit that turns the rule off.
 SWITCHES = {
-    "API-VERSION-FORMAT": ("reference/contract/versions.py", "match = re.fullmatch(SEMANTIC_VERSION, text)",
-                           "match = re.match(SEMANTIC_VERSION, text)"),
+    "API-VERSION-FORMAT": ("reference/contract/versions.py",
+                           "if len(numbers) != 3 or not all(map(_is_number, numbers)):", "if False:"),
     "API-VERSION-COMPAT": ("reference/contract/versions.py", "return framework.patch >= required.patch",
                            "return framework.patch > required.patch"),
     "PLUGIN-TYPE": ("reference/host/loader.py", "if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR):",

@@ -4,21 +4,29 @@ Clauses API-VERSION-FORMAT, API-VERSION-COMPAT and PLUGIN-VERSION-FORMAT.
 """
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from reference.contract.v0_3 import FRAMEWORK_API_VERSION
 
-#: A semantic version as semver.org 2.0.0 writes its grammar: three numbers without leading zeros
-#: (§2), an optional pre-release of dot-separated identifiers after "-" (§9; numeric ones without
-#: leading zeros) and an optional build of dot-separated identifiers after "+" (§10). ASCII only.
-#: Compiled at its first use (by `re`'s cache), not when the module is imported.
-_NUMBER = r"0|[1-9][0-9]*"
-_PRERELEASE_IDENTIFIER = r"0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*"
-_BUILD_IDENTIFIER = r"[0-9a-zA-Z-]+"
-SEMANTIC_VERSION = (rf"({_NUMBER})\.({_NUMBER})\.({_NUMBER})"
-                    rf"(?:-((?:{_PRERELEASE_IDENTIFIER})(?:\.(?:{_PRERELEASE_IDENTIFIER}))*))?"
-                    rf"(?:\+({_BUILD_IDENTIFIER}(?:\.{_BUILD_IDENTIFIER})*))?")
+# The grammar of a semantic version, semver.org 2.0.0 (ASCII only).
+_DIGITS = frozenset("0123456789")
+_IDENTIFIER_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
+
+
+def _is_number(text: str) -> bool:
+    """semver.org 2.0.0 §2: a non-negative integer in ASCII digits, without leading zeros."""
+    return bool(text) and set(text) <= _DIGITS and (text == "0" or text[0] != "0")
+
+
+def _are_identifiers(text: str, numbers_without_leading_zeros: bool) -> bool:
+    """§9 and §10: dot-separated identifiers of [0-9A-Za-z-], none empty; in a pre-release (§9)
+    those made of digits only must not have leading zeros."""
+    for identifier in text.split("."):
+        if not identifier or not set(identifier) <= _IDENTIFIER_CHARACTERS:
+            return False
+        if numbers_without_leading_zeros and set(identifier) <= _DIGITS and not _is_number(identifier):
+            return False
+    return True
 
 
 class Version(NamedTuple):
@@ -42,11 +50,18 @@ def parse_version(text: str | None) -> Version | None:
     """
     if not isinstance(text, str):
         return None
-    match = re.fullmatch(SEMANTIC_VERSION, text)
-    if match is None:
+    # Written out rather than as one regular expression, whose compiling would cost every run.
+    text, has_build, build = text.partition("+")  # the build (§10) is all after the first "+"
+    core, has_prerelease, prerelease = text.partition("-")  # the core has no "-": the pre-release follows the first
+    numbers = core.split(".")
+    if len(numbers) != 3 or not all(map(_is_number, numbers)):
         return None
-    major, minor, patch, prerelease, build = match.groups()
-    return Version(int(major), int(minor), int(patch), prerelease, build)
+    if has_prerelease and not _are_identifiers(prerelease, numbers_without_leading_zeros=True):
+        return None
+    if has_build and not _are_identifiers(build, numbers_without_leading_zeros=False):
+        return None
+    major, minor, patch = map(int, numbers)
+    return Version(major, minor, patch, prerelease if has_prerelease else None, build if has_build else None)
 
 
 def api_version_compatible(required: Version, framework: Version | None = None) -> bool:
