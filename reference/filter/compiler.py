@@ -23,8 +23,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import re2
-
 from reference.contract.field_types import AnyFieldType
 from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
 from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Or, Transformer
@@ -141,6 +139,8 @@ def glob_to_regex(pattern: str, casefold: bool = False) -> re.Pattern:
 
 def compile_regex(pattern: str, position=None):
     """RE2 with libsinsp's `RE2::POSIX` options (POSIX syntax, leftmost-longest); FilterError when RE2 refuses."""
+    import re2  # here, not at start-up: only the regex operator needs it
+
     options = re2.Options()
     options.posix_syntax = True
     options.longest_match = True
