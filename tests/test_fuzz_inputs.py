@@ -73,6 +73,13 @@ def clean_run(argv: list[str], watched: list[Path], *, codes=(0, 1), said_on_std
 
 def _measured_main(argv: list[str]) -> tuple[int, str, str, float, int]:
     """`plugref argv` run here: status, stdout, stderr, CPU seconds, growth of the peak memory."""
+    # From an empty folder: a file that a mistaken option writes cannot land in the repository.
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        return _main_measured_here(argv)
+
+
+def _main_measured_here(argv: list[str]) -> tuple[int, str, str, float, int]:
     out, err = io.StringIO(), io.StringIO()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     started = time.process_time()
