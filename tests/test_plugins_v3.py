@@ -362,6 +362,31 @@ def test_argument_errors_are_found_when_the_format_or_filter_compiles():
     assert inspect_lines(spec, input=spec, fmt="%evt.num", filter="v3demo.word[0] = n and v3demo.digits intersects (30)") == ["3"]
 
 
+@pytest.mark.clause("V3-FIELD-ARGS")
+def test_bracket_errors_in_formats_and_filters_are_those_of_libs_head():
+    from reference.errors import PlugrefError
+
+    spec = "fake_plugins.v3_demo"
+    # a format: libs reads the rest of the format from the field on, up to the first space
+    for fmt, message in (("%evt.num %v3demo.word[", "filter 'v3demo.word[': v3demo.word terminates with incomplete "
+                                                    "argument brackets"),
+                         ("%v3demo.word[1 tail", "filter 'v3demo.word[1 tail': v3demo.word has unbalanced argument "
+                                                 "brackets")):
+        with pytest.raises(PlugrefError) as caught:
+            inspect_lines(spec, input=spec, fmt=fmt)
+        assert str(caught.value).endswith(message)
+    # a filter: the argument read back from `name[arg]`, so a quoted blank cuts it
+    with pytest.raises(PlugrefError) as caught:
+        inspect_lines(spec, input=spec, fmt="%evt.num", filter='v3demo.word["0 1"] = n')
+    assert str(caught.value).endswith("filter 'v3demo.word[0 1]': v3demo.word has unbalanced argument brackets")
+    with pytest.raises(PlugrefError) as caught:
+        inspect_lines(spec, input=spec, fmt="%evt.num", filter='v3demo.word[" 0"] = n')
+    assert str(caught.value).endswith("filter 'v3demo.word[ 0]': v3demo.word terminates with incomplete argument "
+                                      "brackets")
+    # the argument ends at the first `]`; what follows is text
+    assert inspect_lines(spec, input=spec, fmt="%evt.num %v3demo.word[0]]")[:1] == ["1 n]"]
+
+
 @pytest.mark.clause("V3-SDK-CAPABILITIES")
 def test_the_c_plugin_and_its_python_twin_print_the_same_lines():
     c, py = native(), "fake_plugins.v3_demo"
