@@ -62,3 +62,14 @@ def test_batched_extraction_is_checked_for_3x_extractors_too():
     assert code == 0 and lines["extract"] == "PASS"
     assert warning.startswith("WARN: unsafe under a host that asks several fields per extract_fields call"), lines
     assert "v3demo.word, v3demo.tag: two arguments of one field in one call read the same value" in warning
+
+
+@pytest.mark.clause("CHECK-V3", "V3-EVENT-SCHEMA")
+def test_init_fails_when_the_3x_host_refuses_the_event_schema_the_plugin_needs():
+    code, lines = check(str(build_v3_plugin({"EXTRACT_ONLY": None, "ALL_EVENTS": None})))
+    assert code == 1
+    assert lines["init"].startswith("FAIL: the 3.x host refuses the plugin after init: plugin v3extract required "
+                                    "event schema version '3.0.0' not compatible with the event schema version in "
+                                    "use '4.1.0': major versions disagree"), lines
+    code, lines = check(str(build_v3_plugin({"EXTRACT_ONLY": None, "ALL_EVENTS": None, "EVENT_SCHEMA": '"4.1.0"'})))
+    assert code == 0 and lines["init"] == "PASS", lines

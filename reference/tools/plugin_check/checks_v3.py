@@ -277,6 +277,22 @@ def check_extract_v3(ctx: CheckContext) -> list[str]:
     return [f"{values} values extracted from {len(events)} events"]
 
 
+def check_init_v3(ctx: CheckContext) -> list[str]:
+    """The init check of checks.py, then init as the 3.x host does it: what follows init there
+    (the event codes and the event schema check, V3-EVENT-SCHEMA) may refuse the plugin too."""
+    notes = CHECKS["init"](ctx)
+    plugin = LoadedPluginV3(Announcing(ctx), ctx.info)
+    ctx.library.detail = f"config {ctx.options.init_config!r}, then the event schema check"
+    try:
+        plugin.init(ctx.options.init_config)
+    except LoadError as exc:
+        if exc.clause == "V3-EVENT-SCHEMA":
+            raise failed([f"the 3.x host refuses the plugin after init: {exc.reason}"]) from None
+        raise  # the init check above meets the same failure first
+    release(ctx, plugin)
+    return notes
+
+
 def check_teardown_v3(ctx: CheckContext) -> list[str]:
     """Two states at once, then both destroyed; an open instance closed before its state."""
     first, second = loaded(ctx), loaded(ctx)
@@ -325,6 +341,7 @@ CHECKS_V3: dict[str, Callable[[CheckContext], list[str]]] = {
     **CHECKS,
     "batched-extraction": check_batched_extraction_v3,
     "identity": check_identity_v3,
+    "init": check_init_v3,
     "next-batch": check_next_batch_v3,
     "extract": check_extract_v3,
     "event-to-string": check_event_to_string_v3,
