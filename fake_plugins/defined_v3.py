@@ -48,15 +48,18 @@ class DefinedLibraryV3:
     def event_to_string(self, state, event: EventInput) -> str:
         return self._inner.event_to_string(state, self._payload(event).data)
 
-    def extract_fields(self, state, event: EventInput, request: ExtractRequestV3) -> int:
-        if request.ftype not in (FieldType.UINT64, FieldType.STRING):
-            state.last_error = "the definition plugin extracts uint64 and string fields only"
-            return ReturnCode.FAILURE
-        if request.arg_key is not None:
-            arg = request.arg_key
-        else:
-            arg = str(request.arg_index) if request.arg_present else ""
-        old = ExtractRequest(request.field_id, request.field, arg, FieldType(request.ftype))
-        rc = self._inner.extract_fields(state, self._payload(event), [old])
-        request.values = [old.value] if rc == ReturnCode.SUCCESS and old.field_present else []
+    def extract_fields(self, state, event: EventInput, requests: list[ExtractRequestV3]) -> int:
+        olds = []
+        for request in requests:
+            if request.ftype not in (FieldType.UINT64, FieldType.STRING):
+                state.last_error = "the definition plugin extracts uint64 and string fields only"
+                return ReturnCode.FAILURE
+            if request.arg_key is not None:
+                arg = request.arg_key
+            else:
+                arg = str(request.arg_index) if request.arg_present else ""
+            olds.append(ExtractRequest(request.field_id, request.field, arg, FieldType(request.ftype)))
+        rc = self._inner.extract_fields(state, self._payload(event), olds)
+        for request, old in zip(requests, olds):
+            request.values = [old.value] if rc == ReturnCode.SUCCESS and old.field_present else []
         return rc

@@ -149,9 +149,16 @@ class Formatter:
                 break
         else:
             raise FormatError(f"invalid formatting token {text[i:]}")
-        name, i = text[i:end], end
+        name, start, i = text[i:end], i, end
         arg = None
-        if text.startswith("[", i):
+        read_argument = getattr(resolved.info, "read_argument", None)  # 3.x fields (V3-FIELD-ARGS)
+        if read_argument is not None:
+            try:
+                arg, taken = read_argument(text[start:])
+            except ValueError as exc:
+                raise FormatError(str(exc)) from None
+            i = start + taken
+        elif text.startswith("[", i):
             cursor = Cursor(text)
             cursor.idx = i + 1
             arg = cursor.quoted_string()

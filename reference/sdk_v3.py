@@ -153,6 +153,9 @@ class Plugin:
     #: Extraction: the sources and event codes it applies to; None does not export the call.
     extract_event_sources: list[str] | None = None
     extract_event_types: list[int] | None = None
+    #: The libscap event schema version the plugin needs (3.12, V3-EVENT-SCHEMA); None does not
+    #: export the call, which the host reads as "3.0.0".
+    required_event_schema_version: str | None = None
 
     def init(self, config: str) -> None:
         """Called once with the init config; raise to fail. `self.log(msg)` reaches the host's log."""
@@ -193,6 +196,8 @@ class Plugin:
                 symbols.add("plugin_get_extract_event_sources")
             if cls.extract_event_types is not None:
                 symbols.add("plugin_get_extract_event_types")
+        if cls.required_event_schema_version is not None:
+            symbols.add("plugin_get_required_event_schema_version")
         for method, revealing in _UNSUPPORTED_METHODS.items():
             if cls.defines(method):
                 symbols |= set(revealing)
@@ -245,6 +250,9 @@ class PythonLibraryV3(PluginClassCalls):
     def get_extract_event_types(self, state: _State) -> list[int]:
         return list(self.plugin_class.extract_event_types or [])
 
+    def get_required_event_schema_version(self, state: _State) -> str | None:
+        return self.plugin_class.required_event_schema_version
+
     def init(self, config: str, owner: Any = None) -> tuple[_State, int]:
         state = _State(None)
         try:
@@ -288,24 +296,27 @@ class PythonLibraryV3(PluginClassCalls):
             self._fail(state, exc)
             return ""
 
-    def extract_fields(self, state: _State, event: EventInput, request: ExtractRequestV3) -> int:
-        if not 0 <= request.field_id < len(self._fields):
-            state.last_error = f"no known field: {request.field}"
-            return ReturnCode.FAILURE
-        declaration, method_name = self._fields[request.field_id]
-        try:
-            value = getattr(state.plugin, method_name)(
-                self._view(event), FieldArg(request.arg_key, request.arg_index, request.arg_present))
-            if value is None:
-                request.values = []
-            elif declaration.is_list:
-                if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-                    raise TypeError(f"field {declaration.name} is a list field but the plugin returned {value!r}")
-                request.values = [_checked(declaration, v) for v in value]
-            else:
-                request.values = [_checked(declaration, value)]
-        except Exception as exc:
-            return self._fail(state, exc)
+    def extract_fields(self, state: _State, event: EventInput, requests: list[ExtractRequestV3]) -> int:
+        """Each request in turn; the first that fails fails the call (as plugin-sdk-cpp does)."""
+        view = self._view(event)
+        for request in requests:
+            if not 0 <= request.field_id < len(self._fields):
+                state.last_error = f"no known field: {request.field}"
+                return ReturnCode.FAILURE
+            declaration, method_name = self._fields[request.field_id]
+            try:
+                value = getattr(state.plugin, method_name)(
+                    view, FieldArg(request.arg_key, request.arg_index, request.arg_present))
+                if value is None:
+                    request.values = []
+                elif declaration.is_list:
+                    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+                        raise TypeError(f"field {declaration.name} is a list field but the plugin returned {value!r}")
+                    request.values = [_checked(declaration, v) for v in value]
+                else:
+                    request.values = [_checked(declaration, value)]
+            except Exception as exc:
+                return self._fail(state, exc)
         return ReturnCode.SUCCESS
 
     def list_open_params(self, state: _State) -> tuple[str, int]:

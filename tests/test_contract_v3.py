@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from reference.contract import v3
 from reference.contract.fields import FieldsError
-from reference.contract.fields_v3 import FieldArgumentError, FieldInfoV3, parse_argument, parse_fields_json_v3
+from reference.contract.fields_v3 import (FieldArgumentError, FieldInfoV3, parse_argument, parse_fields_json_v3,
+                                          split_argument)
 
 
 @pytest.mark.clause("V3-STRUCT-LAYOUT")
@@ -161,6 +162,46 @@ def test_index_and_key_argument_rules_and_messages():
         parse_argument(_info(), "x")
     with pytest.raises(FieldArgumentError, match=r"^filter 'p.f': p.f requires an argument but none provided$"):
         parse_argument(_info(is_key=True, arg_required=True), None)
+
+
+@pytest.mark.clause("V3-FIELD-ARGS")
+def test_bracket_errors_are_those_of_libs_head():
+    key = _info(is_key=True)
+    with pytest.raises(FieldArgumentError, match=r"^filter 'p.f\[': p.f terminates with incomplete argument brackets$"):
+        split_argument(key, "p.f[")
+    with pytest.raises(FieldArgumentError, match=r"^filter 'p.f\[ab': p.f has unbalanced argument brackets$"):
+        split_argument(key, "p.f[ab")
+    # only the text before the first space is read: the rest of a format is quoted whole
+    with pytest.raises(FieldArgumentError, match=r"^filter 'p.f\[a b\] tail': p.f has unbalanced argument brackets$"):
+        split_argument(key, "p.f[a b] tail")
+    with pytest.raises(FieldArgumentError, match=r"^filter 'p.f\[ x\]': p.f terminates with incomplete argument "
+                                                 r"brackets$"):
+        split_argument(key, "p.f[ x]")
+    assert split_argument(key, "p.f[ab]cd") == ("ab", 7)
+    assert split_argument(key, "p.f[a]b]") == ("a", 6)
+    assert split_argument(key, "p.f tail[1]") == (None, 3)
+    # a filter's argument is read back from `name[arg]`: a blank in it is the same error, a `]` cuts it
+    with pytest.raises(FieldArgumentError, match=r"^filter 'p.f\[a b\]': p.f has unbalanced argument brackets$"):
+        parse_argument(key, "a b")
+    assert parse_argument(key, "a]b") == ("a", 0, True)
+
+
+@pytest.mark.clause("V3-FIELD-ARGS")
+@given(st.text(alphabet="ab0 []\t", max_size=12))
+def test_an_argument_is_what_lies_between_the_first_bracket_and_the_next_before_any_space(rest):
+    text = "p.f" + rest
+    word = text.split(" ", 1)[0].strip()
+    try:
+        arg, taken = split_argument(_info(is_key=True), text)
+    except FieldArgumentError as exc:
+        assert word.startswith("p.f[") and "]" not in word[4:]
+        assert str(exc).endswith("terminates with incomplete argument brackets" if word == "p.f["
+                                 else "has unbalanced argument brackets")
+        return
+    if word.startswith("p.f["):
+        assert text[:taken] == f"p.f[{arg}]" and "]" not in arg and " " not in arg
+    else:
+        assert (arg, taken) == (None, 3)
 
 
 @pytest.mark.clause("V3-EVENT-FORMAT")

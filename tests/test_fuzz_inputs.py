@@ -32,6 +32,7 @@ from reference.filter import to_text
 from reference.host.capture import CaptureWriter
 from reference.host.engine import PluginEvent
 from reference.tools.cli import main
+from tests.bounds import bounded
 
 FUZZING = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 #: Cases per property: a handful in the default run, thousands in the fuzz profile.
@@ -57,6 +58,28 @@ def clean_run(argv: list[str], watched: list[Path], *, codes=(0, 1), said_on_std
               ) -> tuple[int, str, str]:
     """Run `plugref argv` and check the promises; returns (status, stdout, stderr)."""
     before = {path: digest(path) for path in watched}
+    # In a child whose address space is capped: a bound switched off fails the case, not the machine.
+    status, stdout, stderr, elapsed, grown = bounded(lambda: _measured_main(argv))
+    assert status in codes, f"exit {status}: {stderr[-2000:]}"
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr[-2000:]
+    if status != 0:
+        assert (stdout if said_on_stdout else stderr).strip(), "a refusal must say why"
+    assert elapsed < SECONDS, f"{elapsed:.1f} CPU seconds"
+    assert grown < MEGABYTES * 2**20, f"peak memory grew by {grown / 2**20:.0f} MB"
+    for path, value in before.items():
+        assert digest(path) == value, f"{path} changed"
+    return status, stdout, stderr
+
+
+def _measured_main(argv: list[str]) -> tuple[int, str, str, float, int]:
+    """`plugref argv` run here: status, stdout, stderr, CPU seconds, growth of the peak memory."""
+    # From an empty folder: a file that a mistaken option writes cannot land in the repository.
+    with tempfile.TemporaryDirectory() as folder:
+        os.chdir(folder)
+        return _main_measured_here(argv)
+
+
+def _main_measured_here(argv: list[str]) -> tuple[int, str, str, float, int]:
     out, err = io.StringIO(), io.StringIO()
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     started = time.process_time()
@@ -68,18 +91,9 @@ def clean_run(argv: list[str], watched: list[Path], *, codes=(0, 1), said_on_std
                 status = exc.code
     finally:
         elapsed = time.process_time() - started
-        # The process's peak grew by this much during the case (tracemalloc would cost 20x the time).
+        # The peak grew by this much during the case (tracemalloc would cost 20x the time).
         grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) * 1024
-    stderr = err.getvalue()
-    assert status in codes, f"exit {status}: {stderr[-2000:]}"
-    assert "Traceback" not in stderr and "internal error" not in stderr, stderr[-2000:]
-    if status != 0:
-        assert (out.getvalue() if said_on_stdout else stderr).strip(), "a refusal must say why"
-    assert elapsed < SECONDS, f"{elapsed:.1f} CPU seconds"
-    assert grown < MEGABYTES * 2**20, f"peak memory grew by {grown / 2**20:.0f} MB"
-    for path, value in before.items():
-        assert digest(path) == value, f"{path} changed"
-    return status, out.getvalue(), stderr
+    return status, out.getvalue(), err.getvalue(), elapsed, grown
 
 
 def mutations(base: str, alphabet: str) -> st.SearchStrategy[str]:

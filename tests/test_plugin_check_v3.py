@@ -21,7 +21,7 @@ def check(target: str) -> tuple[int, dict[str, str]]:
     lines = {}
     for line in result.stdout.splitlines():
         status, _, rest = line.partition(" ")
-        if status in ("PASS", "FAIL", "SKIP"):
+        if status in ("PASS", "FAIL", "SKIP", "WARN"):
             name, _, reason = rest.partition(":")
             lines[name] = f"{status}{':' + reason if reason else ''}"
     return result.returncode, lines
@@ -48,3 +48,28 @@ def test_a_misbehaving_3x_plugin_fails_the_check_that_meets_it(variant, check_na
     assert code == 1
     assert lines[check_name].startswith("FAIL") and text in lines[check_name], lines
     assert lines["load"] == "PASS"
+
+
+@pytest.mark.clause("CHECK-V3", "CHECK-BATCHED-EXTRACTION")
+def test_batched_extraction_is_checked_for_3x_extractors_too():
+    # per-field result buffers: the same values alone and in one call
+    for target in (str(build_v3_plugin()), "fake_plugins.v3_demo"):
+        code, lines = check(target)
+        assert code == 0 and lines["batched-extraction"] == "PASS", lines
+    # one set of buffers for every field of a call: fine one field a call, wrong several at once
+    code, lines = check(str(build_v3_plugin({"SHARED_RESULTS": None})))
+    warning = lines["batched-extraction"]
+    assert code == 0 and lines["extract"] == "PASS"
+    assert warning.startswith("WARN: unsafe under a host that asks several fields per extract_fields call"), lines
+    assert "v3demo.word, v3demo.tag: two arguments of one field in one call read the same value" in warning
+
+
+@pytest.mark.clause("CHECK-V3", "V3-EVENT-SCHEMA")
+def test_init_fails_when_the_3x_host_refuses_the_event_schema_the_plugin_needs():
+    code, lines = check(str(build_v3_plugin({"EXTRACT_ONLY": None, "ALL_EVENTS": None})))
+    assert code == 1
+    assert lines["init"].startswith("FAIL: the 3.x host refuses the plugin after init: plugin v3extract required "
+                                    "event schema version '3.0.0' not compatible with the event schema version in "
+                                    "use '4.1.0': major versions disagree"), lines
+    code, lines = check(str(build_v3_plugin({"EXTRACT_ONLY": None, "ALL_EVENTS": None, "EVENT_SCHEMA": '"4.1.0"'})))
+    assert code == 0 and lines["init"] == "PASS", lines

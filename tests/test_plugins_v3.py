@@ -12,6 +12,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fake_plugins.native.build import build_v3_plugin
 from fake_plugins.v3_demo import ExtractOnly, V3Demo
@@ -167,6 +169,8 @@ def test_id_zero_means_no_specific_source_and_syscall_is_reserved():
     class Zero(V3Demo):
         id = 0
         event_source = ""
+        # with no source its fields apply to every event code: it must name the event schema (V3-EVENT-SCHEMA)
+        required_event_schema_version = "4.1.0"
 
     class Syscall(V3Demo):
         event_source = "syscall"
@@ -212,13 +216,16 @@ def test_extract_sources_add_the_plugin_own_source_and_event_types_default_to_32
     _, extractor = load(native(EXTRACT_ONLY=None))
     assert extractor.info.extract_event_sources == ("v3demo",)
 
+    # both read libscap events other than 322, so they name the event schema they need (V3-EVENT-SCHEMA)
     class Syscalls(ExtractOnly):
         name = "sys"
         extract_event_sources = ["syscall", ""]
+        required_event_schema_version = "4.0.0"
 
     class OnlyOpen(ExtractOnly):
         name = "openonly"
         extract_event_types = [2, 3]
+        required_event_schema_version = "4.0.0"
 
     syscalls = PluginRegistry().load(PythonLibraryV3(Syscalls))
     assert syscalls.info.extract_event_sources == ("syscall",) and syscalls.extract_event_types is None
@@ -282,6 +289,8 @@ def test_a_zero_id_plugin_event_is_malformed():
     class Zero(V3Demo):
         id = 0
         event_source = ""
+        # with no source its fields apply to every event code: it must name the event schema (V3-EVENT-SCHEMA)
+        required_event_schema_version = "4.1.0"
 
     with pytest.raises(PluginCallError, match="malformed plugin event produced by plugin \\(no ID\\): 'v3demo'"):
         registry = PluginRegistry()
@@ -302,9 +311,9 @@ def test_values_arrive_typed_one_field_per_call():
     library = PythonLibraryV3(Counting)
     original = library.extract_fields
 
-    def counting(state, event, request):
-        calls.append(request.field)
-        return original(state, event, request)
+    def counting(state, event, requests):
+        calls.append([request.field for request in requests])
+        return original(state, event, requests)
 
     library.extract_fields = counting
     registry = PluginRegistry()
@@ -316,8 +325,8 @@ def test_values_arrive_typed_one_field_per_call():
                                                        ("v3demo.word", "1"), ("v3demo.odd", "")) ]
     assert plugin.extract(event.as_plugin_input(), wanted) == [
         1, False, ipaddress.ip_address("10.0.0.1"), ipaddress.ip_network("192.168.1.0/32"), (1, 10, 100), "one", 1]
-    assert calls == ["v3demo.n", "v3demo.even", "v3demo.addr", "v3demo.net", "v3demo.digits", "v3demo.word",
-                     "v3demo.odd"]
+    assert calls == [["v3demo.n"], ["v3demo.even"], ["v3demo.addr"], ["v3demo.net"], ["v3demo.digits"],
+                     ["v3demo.word"], ["v3demo.odd"]]
 
 
 @pytest.mark.clause("V3-EXTRACT-ONE-FIELD")
@@ -360,6 +369,31 @@ def test_argument_errors_are_found_when_the_format_or_filter_compiles():
     with pytest.raises(PlugrefError, match="not composed only by digits: x"):
         inspect_lines(spec, input=spec, fmt="%evt.num", filter="v3demo.word[x] = n")
     assert inspect_lines(spec, input=spec, fmt="%evt.num", filter="v3demo.word[0] = n and v3demo.digits intersects (30)") == ["3"]
+
+
+@pytest.mark.clause("V3-FIELD-ARGS")
+def test_bracket_errors_in_formats_and_filters_are_those_of_libs_head():
+    from reference.errors import PlugrefError
+
+    spec = "fake_plugins.v3_demo"
+    # a format: libs reads the rest of the format from the field on, up to the first space
+    for fmt, message in (("%evt.num %v3demo.word[", "filter 'v3demo.word[': v3demo.word terminates with incomplete "
+                                                    "argument brackets"),
+                         ("%v3demo.word[1 tail", "filter 'v3demo.word[1 tail': v3demo.word has unbalanced argument "
+                                                 "brackets")):
+        with pytest.raises(PlugrefError) as caught:
+            inspect_lines(spec, input=spec, fmt=fmt)
+        assert str(caught.value).endswith(message)
+    # a filter: the argument read back from `name[arg]`, so a quoted blank cuts it
+    with pytest.raises(PlugrefError) as caught:
+        inspect_lines(spec, input=spec, fmt="%evt.num", filter='v3demo.word["0 1"] = n')
+    assert str(caught.value).endswith("filter 'v3demo.word[0 1]': v3demo.word has unbalanced argument brackets")
+    with pytest.raises(PlugrefError) as caught:
+        inspect_lines(spec, input=spec, fmt="%evt.num", filter='v3demo.word[" 0"] = n')
+    assert str(caught.value).endswith("filter 'v3demo.word[ 0]': v3demo.word terminates with incomplete argument "
+                                      "brackets")
+    # the argument ends at the first `]`; what follows is text
+    assert inspect_lines(spec, input=spec, fmt="%evt.num %v3demo.word[0]]")[:1] == ["1 n]"]
 
 
 @pytest.mark.clause("V3-SDK-CAPABILITIES")
@@ -514,3 +548,60 @@ def test_plugininfo_without_event_to_string_falls_back_as_libs_head_does():
     assert plugin.event_to_string(b"x" * 60) == "datalen=60 data=" + "x" * 50 + "[...]"
     assert plugin.event_to_string(b"\x00\x01") == "<binary>"
     assert inspect_lines(spec, input=spec, fmt="%evt.plugininfo")[0] == "payload n=1"
+
+
+# The event schema a plugin requires (3.12)
+
+SCHEMA_IN_USE = "4.1.0"  # libscap's schema version in use (Falco 0.43's message names it)
+
+
+def _schema_message(required: str, why: str) -> str:
+    return (f"plugin v3extract required event schema version '{required}' not compatible with the event schema "
+            f"version in use '{SCHEMA_IN_USE}': {why}")
+
+
+@pytest.mark.clause("V3-EVENT-SCHEMA")
+def test_a_plugin_reading_every_event_code_is_held_to_the_event_schema_in_use():
+    every = dict(EXTRACT_ONLY=None, ALL_EVENTS=None)
+    # no symbol, or a NULL answer, means "3.0.0"
+    for defines in (every, dict(every, EVENT_SCHEMA="NULL")):
+        error = load_error(native(**defines))
+        assert error.clause == "V3-EVENT-SCHEMA"
+        assert error.reason == _schema_message("3.0.0", "major versions disagree")
+    assert load_error(native(**every, EVENT_SCHEMA='"4.2.0"')).reason == \
+        _schema_message("4.2.0", "framework's minor is less than the requested one")
+    assert load_error(native(**every, EVENT_SCHEMA='"4.1.1"')).reason == \
+        _schema_message("4.1.1", "framework's patch is less than the requested one")
+    assert load_error(native(**every, EVENT_SCHEMA='"four"')).reason == \
+        "plugin v3extract provided an invalid required event schema version: 'four'"
+    for accepted in ('"4.0.0"', '"4.1.0"'):
+        _, plugin = load(native(**every, EVENT_SCHEMA=accepted))
+        assert plugin.extract_event_types is None
+    # an extractor of plugin events (322) alone is not checked, whatever it asks for
+    load(native(EXTRACT_ONLY=None, EVENT_SCHEMA='"9.0.0"'))
+    load(native(EVENT_SCHEMA='"four"'))
+
+
+class _EveryEvent(ExtractOnly):
+    extract_event_sources = None
+
+
+@pytest.mark.clause("V3-EVENT-SCHEMA")
+@given(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3))
+def test_a_python_plugin_says_its_event_schema_with_a_class_attribute(major, minor, patch):
+    required = f"{major}.{minor}.{patch}"
+    plugin_class = type("Asks", (_EveryEvent,), {"required_event_schema_version": required})
+    assert "plugin_get_required_event_schema_version" in PythonLibraryV3(plugin_class).symbols
+    accepted = major == 4 and (minor, patch) <= (1, 0)
+    try:
+        PluginRegistry().load(PythonLibraryV3(plugin_class), "")
+    except LoadError as exc:
+        assert not accepted and exc.clause == "V3-EVENT-SCHEMA"
+        assert exc.reason.startswith(f"plugin v3extract required event schema version '{required}' not compatible "
+                                     f"with the event schema version in use '{SCHEMA_IN_USE}': ")
+    else:
+        assert accepted
+    # without the attribute the call is not exported and the plugin asks for "3.0.0"
+    assert "plugin_get_required_event_schema_version" not in PythonLibraryV3(_EveryEvent).symbols
+    with pytest.raises(LoadError, match="required event schema version '3.0.0' not compatible"):
+        PluginRegistry().load(PythonLibraryV3(_EveryEvent), "")

@@ -6,11 +6,18 @@ import json
 import pytest
 
 from reference.tools.cli import main
+from tests.bounds import bounded
 
 DEMO_CONFIG = "fake_plugins/demo/falco.yaml"  # counter (source counter) and json
 
 
 def validate(capsys, tmp_path, text: str) -> dict:
+    """The load result of `text`, got in a child with a memory and time bound: with a bound of
+    this file switched off, a bomb fails the test instead of exhausting the machine."""
+    return bounded(lambda: _validate(capsys, tmp_path, text))
+
+
+def _validate(capsys, tmp_path, text: str) -> dict:
     path = tmp_path / "rules.yaml"
     path.write_text(text)
     code = main(["validate", str(path), "-c", DEMO_CONFIG, "--json"])

@@ -19,6 +19,9 @@
  *   BAD_IP_LEN       v3demo.addr answers a 5-byte buffer
  *   PARSING          also exports plugin_parse_event (a capability plugref reports, not drives)
  *   BROKEN_SOURCING  exports open and close but not next_batch
+ *   ALL_EVENTS       (with EXTRACT_ONLY) no get_extract_event_sources: every source, every event code
+ *   SHARED_RESULTS   every field of one call answers in the same buffers (wrong when a host asks several)
+ *   EVENT_SCHEMA="x.y.z"  exports plugin_get_required_event_schema_version answering that (NULL: NULL)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -49,15 +52,17 @@ typedef struct { const char *config; void *owner; owner_error_fn get_owner_last_
 typedef struct { void *owner; owner_error_fn get_owner_last_error; uint32_t num_fields; extract_field_t *fields;
                  void *table_reader[4]; void *table_reader_ext; void *value_offsets; } extract_input_t;
 
+/* Result slots: each field of one extract_fields call answers in its own slot (of up to 3 values). */
+#define SLOTS 64
 typedef struct {
     char last_error[256];
     /* extraction results: valid until the next extract_fields call */
-    uint64_t u64[8];
-    uint32_t booleans[8];
-    const char *strings[8];
-    char text[8][64];
-    byte_buffer_t buffers[4];
-    uint8_t bytes[4][16];
+    uint64_t u64[SLOTS][3];
+    uint32_t booleans[SLOTS][3];
+    const char *strings[SLOTS][3];
+    char text[SLOTS][64];
+    byte_buffer_t buffers[SLOTS][1];
+    uint8_t bytes[SLOTS][16];
     char info[64];
 } state_t;
 
@@ -138,8 +143,12 @@ __attribute__((unused)) static const char *FIELDS =
 EXPORT const char *plugin_get_fields(void) { return FIELDS; }
 #endif
 
+#ifdef EVENT_SCHEMA
+EXPORT const char *plugin_get_required_event_schema_version(void *s) { (void)s; return EVENT_SCHEMA; }
+#endif
+
 #ifdef EXTRACT_ONLY
-#ifndef OMIT_get_extract_event_sources
+#if !defined(OMIT_get_extract_event_sources) && !defined(ALL_EVENTS)
 EXPORT const char *plugin_get_extract_event_sources(void) { return "[\"v3demo\"]"; }
 #endif
 #else
@@ -248,77 +257,92 @@ EXPORT int32_t plugin_extract_fields(void *s, const event_input_t *in, const ext
         snprintf(st->last_error, 256, "bad payload");
         return 1;
     }
+    if (req->num_fields > SLOTS) {
+        snprintf(st->last_error, 256, "more than %d fields in one call", SLOTS);
+        return 1;
+    }
     for (uint32_t k = 0; k < req->num_fields; k++) {
         extract_field_t *f = &req->fields[k];
+#ifdef SHARED_RESULTS
+        uint32_t slot = 0;
+#else
+        uint32_t slot = k;
+#endif
+        uint64_t *u64 = st->u64[slot];
+        uint32_t *booleans = st->booleans[slot];
+        const char **strings = st->strings[slot];
+        char *text = st->text[slot];
+        byte_buffer_t *buffers = st->buffers[slot];
+        uint8_t *bytes = st->bytes[slot];
         f->res_len = 0;
         switch (f->field_id) {
         case 0: /* v3demo.n */
-            st->u64[0] = n; f->res = st->u64; f->res_len = 1;
+            u64[0] = n; f->res = u64; f->res_len = 1;
 #ifdef LYING_RES_LEN
             f->res_len = 1ull << 40;
 #endif
 #ifdef SCALAR_AS_LIST
-            st->u64[1] = n; f->res_len = 2;
+            u64[1] = n; f->res_len = 2;
 #endif
             break;
         case 1: /* v3demo.text */
-            st->strings[0] = WORDS[n % 6]; f->res = st->strings; f->res_len = 1;
+            strings[0] = WORDS[n % 6]; f->res = strings; f->res_len = 1;
             break;
         case 2: /* v3demo.even */
-            st->booleans[0] = (n % 2) == 0; f->res = st->booleans; f->res_len = 1;
+            booleans[0] = (n % 2) == 0; f->res = booleans; f->res_len = 1;
             break;
         case 3: /* v3demo.elapsed */
-            st->u64[0] = (uint64_t)n * 1000u; f->res = st->u64; f->res_len = 1;
+            u64[0] = (uint64_t)n * 1000u; f->res = u64; f->res_len = 1;
             break;
         case 4: /* v3demo.at */
-            st->u64[0] = hdr->ts; f->res = st->u64; f->res_len = 1;
+            u64[0] = hdr->ts; f->res = u64; f->res_len = 1;
             break;
         case 5: /* v3demo.addr */
-            memcpy(st->bytes[0], (uint8_t[]){10, 0, 0, (uint8_t)n}, 4);
-            st->buffers[0].len = 4; st->buffers[0].ptr = st->bytes[0];
+            memcpy(bytes, (uint8_t[]){10, 0, 0, (uint8_t)n}, 4);
+            buffers[0].len = 4; buffers[0].ptr = bytes;
 #ifdef BAD_IP_LEN
-            st->buffers[0].len = 5;
+            buffers[0].len = 5;
 #endif
-            f->res = st->buffers; f->res_len = 1;
+            f->res = buffers; f->res_len = 1;
             break;
         case 6: /* v3demo.addr6 */
-            memset(st->bytes[1], 0, 16); st->bytes[1][0] = 0xfe; st->bytes[1][1] = 0x80; st->bytes[1][15] = (uint8_t)n;
-            st->buffers[0].len = 16; st->buffers[0].ptr = st->bytes[1];
-            f->res = st->buffers; f->res_len = 1;
+            memset(bytes, 0, 16); bytes[0] = 0xfe; bytes[1] = 0x80; bytes[15] = (uint8_t)n;
+            buffers[0].len = 16; buffers[0].ptr = bytes;
+            f->res = buffers; f->res_len = 1;
             break;
         case 7: /* v3demo.net */
-            memcpy(st->bytes[2], (uint8_t[]){192, 168, (uint8_t)n, 0}, 4);
-            st->buffers[0].len = 4; st->buffers[0].ptr = st->bytes[2];
-            f->res = st->buffers; f->res_len = 1;
+            memcpy(bytes, (uint8_t[]){192, 168, (uint8_t)n, 0}, 4);
+            buffers[0].len = 4; buffers[0].ptr = bytes;
+            f->res = buffers; f->res_len = 1;
             break;
         case 8: /* v3demo.digits */
-            st->u64[0] = n; st->u64[1] = 10u * n; st->u64[2] = 100u * n;
-            f->res = st->u64; f->res_len = 3;
+            u64[0] = n; u64[1] = 10u * n; u64[2] = 100u * n;
+            f->res = u64; f->res_len = 3;
             break;
         case 9: /* v3demo.words: "n", then the word */
-            st->strings[0] = "n"; st->strings[1] = WORDS[n % 6];
-            f->res = st->strings; f->res_len = 2;
+            strings[0] = "n"; strings[1] = WORDS[n % 6];
+            f->res = strings; f->res_len = 2;
             break;
         case 10: /* v3demo.word[i] */
             if (f->arg_present && f->arg_index < 2) {
-                st->strings[0] = f->arg_index == 0 ? "n" : WORDS[n % 6];
-                f->res = st->strings; f->res_len = 1;
+                strings[0] = f->arg_index == 0 ? "n" : WORDS[n % 6];
+                f->res = strings; f->res_len = 1;
             }
             break;
         case 11: /* v3demo.tag[key] */
             if (f->arg_key != NULL) {
-                snprintf(st->text[0], sizeof(st->text[0]), "%s=%u", f->arg_key, n);
-                st->strings[0] = st->text[0]; f->res = st->strings; f->res_len = 1;
+                snprintf(text, 64, "%s=%u", f->arg_key, n);
+                strings[0] = text; f->res = strings; f->res_len = 1;
             }
             break;
         case 12: /* v3demo.odd */
-            if (n % 2 == 1) { st->u64[0] = n; f->res = st->u64; f->res_len = 1; }
+            if (n % 2 == 1) { u64[0] = n; f->res = u64; f->res_len = 1; }
             break;
         case 13: /* v3demo.source */
-            if (in->evtsrc != NULL) { st->strings[0] = in->evtsrc; f->res = st->strings; f->res_len = 1; }
+            if (in->evtsrc != NULL) { strings[0] = in->evtsrc; f->res = strings; f->res_len = 1; }
             break;
         case 14: /* v3demo.pluginid */
-            memcpy(&st->u64[0], raw + HEADER + 8, 4); st->u64[0] &= 0xffffffffu; f->res = st->u64; f->res_len = 1;
+            memcpy(&u64[0], raw + HEADER + 8, 4); u64[0] &= 0xffffffffu; f->res = u64; f->res_len = 1;
             break;
         default:
             snprintf(st->last_error, 256, "no field with id %u", f->field_id);

@@ -36,6 +36,10 @@ class FieldInfoV3(FieldInfo):
             return str(exc)
         return None
 
+    def read_argument(self, text: str) -> tuple[str | None, int]:
+        """The argument of this field in a format, read as libs HEAD reads it (`split_argument`)."""
+        return split_argument(self, text)
+
 
 def _flag(container: dict, key: str, message: str) -> bool:
     value = container.get(key, False)
@@ -82,6 +86,29 @@ class FieldArgumentError(ValueError):
 
 
 _DIGITS = re.compile(r"[0-9]+")
+#: What libsinsp's `trim` takes off both ends of the text it reads an argument from.
+_BLANKS = " \t\n\r\f\v"
+
+
+def split_argument(info: FieldInfoV3, text: str) -> tuple[str | None, int]:
+    """The argument libs HEAD's plugin filtercheck reads from `text`, and how much of it the field takes.
+
+    `text` starts with the field's name: the rest of a format from the field on, or a filter's
+    `name[arg]`. Only the text before the first space counts; the argument runs from the first `[`
+    to the next `]`. A `[` that does not follow the name belongs to no argument. Raises
+    FieldArgumentError with libs' bracket messages (V3-FIELD-ARGS).
+    """
+    name = info.name
+    word = text.split(" ", 1)[0].strip(_BLANKS)
+    opening = word.find("[")
+    if opening != len(name):
+        return None, len(name)
+    if opening + 1 >= len(word):
+        raise FieldArgumentError(f"filter '{text}': {name} terminates with incomplete argument brackets")
+    closing = word.find("]", opening + 1)
+    if closing < 0:
+        raise FieldArgumentError(f"filter '{text}': {name} has unbalanced argument brackets")
+    return word[opening + 1:closing], closing + 1
 
 
 def parse_argument(info: FieldInfoV3, arg: str | None, text: str | None = None) -> tuple[str | None, int, bool]:
@@ -93,6 +120,9 @@ def parse_argument(info: FieldInfoV3, arg: str | None, text: str | None = None) 
     """
     present = arg is not None
     full = text or (f"{info.name}[{arg}]" if present else info.name)
+    if present:
+        # libs rebuilds `name[arg]` and reads it back: a blank or a `]` inside the argument cuts it.
+        arg, _ = split_argument(info, full)
     if not present:
         if info.arg_required:
             raise FieldArgumentError(f"filter '{full}': {info.name} requires an argument but none provided")

@@ -62,7 +62,7 @@ def load_plugins(config: FalcoConfig) -> Loaded:
 
 
 def load_ruleset(loaded: Loaded, rules_files: list[str]) -> RuleSet:
-    return load_rules(rules_files, loaded.sources(), loaded.versions())
+    return load_rules(rules_files, loaded.sources(), loaded.versions(), loaded.config.append_output)
 
 
 def run(config_path: str | None, rules_files: list[str], json_output: bool, plugins_dir: str | None,
@@ -80,7 +80,7 @@ def run(config_path: str | None, rules_files: list[str], json_output: bool, plug
             kind = (f"source plugin, event source {plugin.info.event_source}" if plugin.info.is_source
                     else "extractor plugin")
             print(f"Loaded plugin {plugin.name} {plugin.info.version} ({kind}) from {plugin.where}", file=err)
-        for warning in loaded.registry.warnings:
+        for warning in [*config.warnings, *loaded.registry.warnings]:
             print(f"warning: {warning}", file=err)
         ruleset = load_ruleset(loaded, rules_files)
         for warning in ruleset.results.warnings():

@@ -1,6 +1,6 @@
 """falco.yaml: the `plugins` entries and `load_plugins` (clauses CONFIG-PLUGINS, CONFIG-LOAD-PLUGINS,
-CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), `rule_matching` (CONFIG-RULE-MATCHING), plus the few other keys
-`plugref run` uses (CONFIG-RUN-KEYS).
+CONFIG-LIBRARY-PATH, CONFIG-SOURCE-NAME), `rule_matching` (CONFIG-RULE-MATCHING), `append_output`
+(CONFIG-APPEND-OUTPUT), plus the few other keys `plugref run` uses (CONFIG-RUN-KEYS).
 
 Every malformed entry is reported with the file and line it is on.
 """
@@ -40,6 +40,23 @@ class PluginConfig:
     line: int | None = None
 
 
+@dataclass(frozen=True)
+class AppendOutput:
+    """One `append_output` entry (CONFIG-APPEND-OUTPUT): what it adds to the outputs of the rules it matches."""
+
+    source: str | None = None
+    #: The rule must have all of these tags.
+    tags: frozenset[str] = frozenset()
+    rule: str | None = None
+    extra_output: str = ""
+    #: Append `foo_bar=%foo.bar` for each format-suggested plugin field of the rule's source.
+    suggested_output: bool = False
+
+    def matches(self, source: str, tags: frozenset[str] | set[str], rule: str) -> bool:
+        return ((self.source is None or self.source == source) and self.tags <= set(tags)
+                and (self.rule is None or self.rule == rule))
+
+
 @dataclass
 class FalcoConfig:
     file: str
@@ -50,6 +67,9 @@ class FalcoConfig:
     priority: str = "debug"
     json_output: bool = False
     rule_matching: str = "first"
+    append_output: list[AppendOutput] = field(default_factory=list)
+    #: What plugref reads but does not do, said at startup.
+    warnings: list[str] = field(default_factory=list)
 
     def selected_plugins(self) -> list[PluginConfig]:
         """CONFIG-LOAD-PLUGINS: the entries to load, in the order they load."""
@@ -165,6 +185,56 @@ def _rule_matching(node: yaml.Node, file: str) -> str:
     return text.lower()
 
 
+def _append_output(node: yaml.Node, config: FalcoConfig) -> None:
+    """CONFIG-APPEND-OUTPUT: a list of maps of `match` {source, tags, rule}, `extra_output`,
+    `suggested_output` (and `extra_fields`, not yet supported: a warning)."""
+    file = config.file
+
+    def refuse(at: yaml.Node, message: str) -> ConfigError:
+        return ConfigError(file, at.start_mark.line + 1, message, "CONFIG-APPEND-OUTPUT")
+
+    def text(at: yaml.Node | None, what: str) -> str | None:
+        if at is None or (isinstance(at, yaml.ScalarNode) and at.tag == _NULL_TAG):
+            return None
+        if not isinstance(at, yaml.ScalarNode):
+            raise refuse(at, f"append_output {what} must be a string")
+        return at.value
+
+    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG:
+        return
+    if not isinstance(node, yaml.SequenceNode):
+        raise refuse(node, "append_output must be a list of maps")
+    for entry in node.value:
+        if not isinstance(entry, yaml.MappingNode):
+            raise refuse(entry, "each append_output entry must be a map")
+        keys = {k.value: v for k, v in entry.value if isinstance(k, yaml.ScalarNode)}
+        match = keys.get("match")
+        source = rule = None
+        tags: frozenset[str] = frozenset()
+        if match is not None and not (isinstance(match, yaml.ScalarNode) and match.tag == _NULL_TAG):
+            if not isinstance(match, yaml.MappingNode):
+                raise refuse(match, "append_output match must be a map of source, tags and rule")
+            conditions = {k.value: v for k, v in match.value if isinstance(k, yaml.ScalarNode)}
+            source = text(conditions.get("source"), "match source")
+            rule = text(conditions.get("rule"), "match rule")
+            if "tags" in conditions:
+                listed = conditions["tags"]
+                if not (isinstance(listed, yaml.SequenceNode)
+                        and all(isinstance(t, yaml.ScalarNode) for t in listed.value)):
+                    raise refuse(listed, "append_output match tags must be a list of tags")
+                tags = frozenset(t.value for t in listed.value)
+        extra = text(keys.get("extra_output"), "extra_output") or ""
+        suggested = keys.get("suggested_output")
+        if suggested is not None and not isinstance(suggested, yaml.ScalarNode):
+            raise refuse(suggested, "suggested_output must be a boolean")
+        suggested_output = suggested is not None and suggested.tag != _NULL_TAG and \
+            _boolean(suggested, file, "suggested_output")
+        if keys.get("extra_fields") is not None:
+            config.warnings.append(f"{file}:{keys['extra_fields'].start_mark.line + 1}: append_output extra_fields "
+                                   f"is not yet supported by plugref: ignored")
+        config.append_output.append(AppendOutput(source, tags, rule, extra, suggested_output))
+
+
 def parse_config(text: str, file: str = "falco.yaml", directory: str | None = None) -> FalcoConfig:
     try:
         root = compose(text)  # YAML-LIMITS: nesting and aliases bounded
@@ -229,6 +299,8 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
         config.rule_matching = _rule_matching(keys["rule_matching"], file)
     if isinstance(keys.get("json_output"), yaml.ScalarNode) and keys["json_output"].tag != _NULL_TAG:
         config.json_output = _boolean(keys["json_output"], file, "json_output")
+    if "append_output" in keys:
+        _append_output(keys["append_output"], config)
     return config
 
 

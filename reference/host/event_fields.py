@@ -153,6 +153,11 @@ class FieldTable:
             names.extend(f.name for f in plugin.info.fields)
         return names
 
+    def suggested_names(self) -> list[str]:
+        """The plugin fields flagged for output (`addOutput`, EPF_FORMAT_SUGGESTED), in load order."""
+        return [f.name for plugin in self.registry.providers(self.source) for f in plugin.info.fields
+                if getattr(f, "add_output", False)]
+
 
 class ExtractionMode(enum.Enum):
     """How a host asks plugins for the fields of one event (clause EXTRACT-BATCHED)."""

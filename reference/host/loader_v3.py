@@ -19,7 +19,9 @@ from reference.contract.field_types import AnyFieldType
 from reference.contract.lifecycle import State
 from reference.contract.v0_3 import Event, ReturnCode
 from reference.contract.v3 import (
+    DEFAULT_REQUIRED_EVENT_SCHEMA_VERSION,
     FRAMEWORK_API_VERSION,
+    FRAMEWORK_EVENT_SCHEMA_VERSION,
     PPME_PLUGINEVENT_E,
     REQUIRED_SYMBOLS,
     TID_NONE,
@@ -39,6 +41,7 @@ from reference.host.loader import LoadedPlugin, PluginInfo, _read_init_schema, v
 #: The contract tag of a 3.x library or plugin info (`PluginLibraryV3.contract`).
 CONTRACT = "3"
 _FRAMEWORK = parse_version(FRAMEWORK_API_VERSION)
+_EVENT_SCHEMA = parse_version(FRAMEWORK_EVENT_SCHEMA_VERSION)
 #: The source name no sourcing plugin with an ID may take (V3-SOURCE-ID).
 SYSCALL_SOURCE = "syscall"
 
@@ -274,6 +277,31 @@ class LoadedPluginV3(LoadedPlugin):
             raise LoadError(self.where, f"could not initialize plugin: {message}", "V3-INIT-INPUT")
         self.lifecycle.record("init", True)
         self.extract_event_types = self._event_types()
+        error = self._event_schema_error()
+        if error is not None:
+            self.destroy()
+            raise LoadError(self.where, error, "V3-EVENT-SCHEMA")
+
+    def _event_schema_error(self) -> str | None:
+        """V3-EVENT-SCHEMA: why the event schema in use does not serve this plugin, or None.
+
+        The check applies only to a plugin that reads libscap events other than plugin events,
+        which is an extractor whose codes are not 322 alone (plugref drives no parsing)."""
+        if self.extract_event_types is not None and self.extract_event_types <= {PPME_PLUGINEVENT_E}:
+            return None
+        required = None
+        if "plugin_get_required_event_schema_version" in self.library.symbols:
+            required = self.library.get_required_event_schema_version(self._state)
+        if required is None:
+            required = DEFAULT_REQUIRED_EVENT_SCHEMA_VERSION
+        parsed = parse_version(required) if isinstance(required, str) else None
+        if parsed is None:
+            return f"plugin {self.name} provided an invalid required event schema version: '{required}'"
+        why = version_incompatibility(parsed, _EVENT_SCHEMA)
+        if why is None:
+            return None
+        return (f"plugin {self.name} required event schema version '{required}' not compatible with the event "
+                f"schema version in use '{FRAMEWORK_EVENT_SCHEMA_VERSION}': {why}")
 
     def _event_types(self) -> frozenset[int] | None:
         """V3-EXTRACT-SOURCES: the event codes extraction applies to, computed after init."""
@@ -357,14 +385,27 @@ class LoadedPluginV3(LoadedPlugin):
         if self.extract_event_types is not None and PPME_PLUGINEVENT_E not in self.extract_event_types:
             return None
         try:
-            arg_key, arg_index, arg_present = parse_argument(info, arg)
+            return self.extract_together(evt, [(info, arg)])[1][0]
         except FieldArgumentError:
             return None  # refused when the filter or format was compiled; never asked of the plugin
-        request = ExtractRequestV3(info.field_id, info.name, AnyFieldType(info.type), info.is_list,
-                                   arg_key, arg_index, arg_present)
+
+    def extract_together(self, evt: EventInput, wanted: list[tuple[FieldInfo, str | None]]) -> tuple[int, list]:
+        """(rc, values) of the (field, arg) pairs in one extract_fields call. The host asks one field
+        a call (extract_one); `plugref check` asks several, as a batching host may. Raises
+        FieldArgumentError for an argument the field refuses."""
+        requests = []
+        for info, arg in wanted:
+            arg_key, arg_index, arg_present = parse_argument(info, arg)
+            requests.append(ExtractRequestV3(info.field_id, info.name, AnyFieldType(info.type), info.is_list,
+                                             arg_key, arg_index, arg_present))
         self._enter("extract_fields")
-        rc = self.library.extract_fields(self._state, evt, request)
-        if rc != ReturnCode.SUCCESS or not request.values:
+        rc = self.library.extract_fields(self._state, evt, requests)
+        if rc != ReturnCode.SUCCESS:
+            return rc, [None] * len(requests)
+        return rc, [self._value(info, request) for (info, _), request in zip(wanted, requests)]
+
+    def _value(self, info: FieldInfo, request: ExtractRequestV3):
+        if not request.values:
             return None
         if info.is_list:
             return tuple(request.values)

@@ -65,6 +65,7 @@ _SIGNATURES: dict[str, tuple[Any, list]] = {
     # 3.0.0 took only the count; the extra cdecl argument is harmless to those plugins (api §2.4).
     "plugin_get_extract_event_types": (ctypes.POINTER(ctypes.c_uint16), [_U32P, _P]),
     "plugin_get_extract_event_sources": (_STR, []),
+    "plugin_get_required_event_schema_version": (_STR, [_P]),
     "plugin_get_fields": (_STR, []),
     "plugin_extract_fields": (ctypes.c_int32, [_P, ctypes.POINTER(CEventInput), ctypes.POINTER(CFieldExtractInput)]),
 }
@@ -181,22 +182,33 @@ class NativeLibraryV3(NativeLibrary):
                                   f"{'at NULL' if not codes else f'(more than {MAX_EVENT_TYPES})'}")
         return [int(codes[i]) for i in range(count.value)]
 
-    def extract_fields(self, state: Any, event: EventInput, request: ExtractRequestV3) -> int:
-        """One field, as the host asks for it (num_fields = 1); the answer lands in `request.values`."""
+    def get_required_event_schema_version(self, state: Any) -> str | None:
+        symbol = "plugin_get_required_event_schema_version"
+        return self._text(symbol, self._call(symbol, self._handle(state)))
+
+    def extract_fields(self, state: Any, event: EventInput, requests: list[ExtractRequestV3]) -> int:
+        """The fields of `requests` in one call (num_fields = their number; the host asks one); each
+        answer lands in its request's `values`."""
         c_input, keep = self._event_input(event)
-        name = request.field.encode("utf-8")
-        key = request.arg_key.encode("utf-8") if request.arg_key is not None else None
-        c_field = CExtractField(None, 0, request.field_id, name, key, request.arg_index, int(request.arg_present),
-                                int(request.ftype), int(request.flist))
+        c_fields = (CExtractField * len(requests))()
+        texts = []  # the field names and keys must outlive the call
+        for c_field, request in zip(c_fields, requests):
+            texts.append(name := ctypes.c_char_p(request.field.encode("utf-8")))
+            texts.append(key := ctypes.c_char_p(request.arg_key.encode("utf-8") if request.arg_key is not None
+                                                else None))
+            c_field.field_id, c_field.field, c_field.arg_key = request.field_id, name, key
+            c_field.arg_index, c_field.arg_present = request.arg_index, int(request.arg_present)
+            c_field.ftype, c_field.flist = int(request.ftype), int(request.flist)
         # value_offsets stays NULL: plugref asks for no offsets (3.11 makes them optional).
-        extract_input = CFieldExtractInput(self._state_owners.get(state), self._get_owner_last_error, 1,
-                                           ctypes.pointer(c_field))
+        extract_input = CFieldExtractInput(self._state_owners.get(state), self._get_owner_last_error, len(requests),
+                                           c_fields)
         rc = self._call("plugin_extract_fields", self._handle(state), ctypes.byref(c_input),
                         ctypes.byref(extract_input))
-        del keep
+        del keep, texts
         if rc != ReturnCode.SUCCESS:
             return rc
-        request.values = self._values(request, c_field.res, c_field.res_len)
+        for c_field, request in zip(c_fields, requests):
+            request.values = self._values(request, c_field.res, c_field.res_len)
         return rc
 
     def _values(self, request: ExtractRequestV3, res: int | None, count: int) -> list:

@@ -3,6 +3,7 @@ then the plugin requirements checked (clauses RULES-ATOMIC, RULES-PLUGIN-VERSION
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import semver
 from reference.errors import PlugrefError
 from reference.host.event_fields import FieldTable
 from reference.contract.versions import parse_version, plugin_version_compatible
-from reference.falco.rules.collector import PRIORITIES, Collector
+from reference.falco.config import AppendOutput
+from reference.falco.rules.collector import PRIORITIES, Collector, RuleDef
 from reference.falco.rules.compiler import CompiledRule, CompileError, MacroResolver, compile_rule, expand_lists, resolved_lists
 from reference.falco.rules.reader import ItemError, read_items
 from reference.falco.rules.results import SYSCALL_NOT_CHECKED, FileResult, LoadResults, Location, Message
@@ -99,11 +101,28 @@ def _read_sources(files: list) -> list[tuple[str, str | None, str | None]]:
     return out
 
 
-def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict[str, str] | None = None) -> RuleSet:
+def appended_output(append_output: Iterable[AppendOutput], rule: RuleDef, table: FieldTable) -> str:
+    """CONFIG-APPEND-OUTPUT: what falco.yaml's `append_output` entries add to this rule's output,
+    in their order: each matching entry's `extra_output`, then, with `suggested_output`,
+    `foo_bar=%foo.bar` for each format-suggested plugin field of the rule's source."""
+    parts = []
+    for entry in append_output:
+        if not entry.matches(rule.source, rule.tags, rule.name):
+            continue
+        if entry.extra_output:
+            parts.append(entry.extra_output)
+        if entry.suggested_output:
+            parts.extend(f"{name.replace('.', '_')}=%{name}" for name in table.suggested_names())
+    return " ".join(parts)
+
+
+def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict[str, str] | None = None,
+               append_output: Iterable[AppendOutput] = ()) -> RuleSet:
     """Load rules files for the given event sources (source -> its FieldTable).
 
-    `loaded_plugins` maps plugin names to versions for required_plugin_versions. Raises
-    RulesLoadError when any file has an error or a requirement is not met.
+    `loaded_plugins` maps plugin names to versions for required_plugin_versions; `append_output`
+    is falco.yaml's (CONFIG-APPEND-OUTPUT). Raises RulesLoadError when any file has an error or a
+    requirement is not met.
     """
     collector = Collector(sources)
     results = LoadResults()
@@ -144,7 +163,8 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
                                                  rule.locations))
                 skipped.append(rule.name)
                 continue
-            compiled, warnings = compile_rule(rule, table, lists, macros)
+            compiled, warnings = compile_rule(rule, table, lists, macros,
+                                              appended_output(append_output, rule, table))
             last.warnings.extend(warnings)
             if compiled is None:
                 skipped.append(rule.name)

@@ -819,21 +819,30 @@ def check_batched_extraction(ctx: CheckContext) -> list[str]:
     state = ctx.init_state()
     wanted = [(f, arg) for f in info.fields for arg in (PROBE_ARGS if f.arg_required else ("",))]
     try:
-        return _compare_alone_and_together(ctx, state, events, wanted)
+        return compare_alone_and_together(ctx, events, wanted,
+                                          lambda event, asked: _extract_rc(ctx, state, event, asked))
     except CheckFailed as exc:
         raise CheckSkipped(f"extraction breaks the contract on its own (see the extract check): {exc.reason}") from None
     finally:
         ctx.release(state)
 
 
-def _compare_alone_and_together(ctx: CheckContext, state: Any, events: list[Event],
-                                wanted: list[tuple[FieldInfo, str]]) -> list[str]:
+#: One extract_fields call of a check: (event, [(field, arg), ...]) -> (rc, the values, None: no value).
+ExtractCall = Callable[[Event, list[tuple[FieldInfo, Any]]], tuple[int, list[object]]]
+
+
+def compare_alone_and_together(ctx: CheckContext, events: list[Event], wanted: list[tuple[FieldInfo, Any]],
+                               extract_rc: ExtractCall) -> list[str]:
+    """CHECK-BATCHED-EXTRACTION for either contract: each (field, arg) of `wanted` asked alone, then
+    two arguments of one field together, then all in one call; differences are a WARN.
+    `extract_rc` makes one call of the plugin's contract and raises CheckFailed when the plugin
+    breaks it."""
     info = ctx.info
     aliased: dict[str, str] = {}
     voided: dict[str, str] = {}
     differing: dict[str, str] = {}
     for event in events:
-        alone = [_extract(ctx, state, event, [w])[0] for w in wanted]
+        alone = [extract_rc(event, [w])[1][0] for w in wanted]
         # One field under two arguments whose values differ, the two in one call.
         for f in info.fields:
             present = {}
@@ -843,12 +852,12 @@ def _compare_alone_and_together(ctx: CheckContext, state: Any, events: list[Even
             if len(present) < 2 or f.name in aliased:
                 continue
             (first, a), (second, b) = list(present.items())[:2]
-            rc, (x, y) = _extract_rc(ctx, state, event, [(f, first), (f, second)])
+            rc, (x, y) = extract_rc(event, [(f, first), (f, second)])
             if rc == ReturnCode.SUCCESS and (x, y) != (a, b):
                 aliased[f.name] = (f"event {event.evtnum}: {f.name}[{first}] and {f.name}[{second}] are {a!r} and "
                                    f"{b!r} alone, but {x!r} and {y!r} in one call")
         # Every field together.
-        rc, together = _extract_rc(ctx, state, event, wanted)
+        rc, together = extract_rc(event, wanted)
         if rc != ReturnCode.SUCCESS:
             if any(v is not None for v in alone):
                 failing = sorted({f.name for (f, _), v in zip(wanted, alone) if v is None})
@@ -873,7 +882,7 @@ def _compare_alone_and_together(ctx: CheckContext, state: Any, events: list[Even
     if findings:
         notes = list(aliased.values()) + list(voided.values()) + list(differing.values())
         raise CheckWarning("unsafe under a host that asks several fields per extract_fields call (the API allows "
-                           "it; libsinsp 0.3.0 asks one at a time): " + "; ".join(findings), notes[:LISTED_PROBLEMS])
+                           "it; libsinsp asks one at a time): " + "; ".join(findings), notes[:LISTED_PROBLEMS])
     return [f"{len(wanted)} requests on {len(events)} events read the same alone and in one call"]
 
 

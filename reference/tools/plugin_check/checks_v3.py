@@ -21,13 +21,16 @@ from reference.host.engine import EventStream
 from reference.host.falco_registry import NAME_PATTERN, SOURCE_PATTERN
 from reference.host.loader_v3 import SYSCALL_SOURCE, LoadedPluginV3
 from reference.tools.plugin_check.checks import (
+    BATCH_CHECK_EVENTS,
     CALLS_AFTER_EOF,
     CHECKS,
     MAX_CONSECUTIVE_TIMEOUTS,
     CheckContext,
+    CheckFailed,
     CheckSkipped,
     _progress_problem,
     _timestamp_problem,
+    compare_alone_and_together,
     describe_bytes,
     failed,
 )
@@ -228,23 +231,34 @@ def _arguments(info) -> list[str | None]:
     return [None]
 
 
-def check_extract_v3(ctx: CheckContext) -> list[str]:
-    """Every field of every event (or of synthetic plugin events, for an extraction-only plugin),
-    with every kind of argument, one call each, without error."""
-    if not ctx.info.fields:
-        raise CheckSkipped("the plugin declares no fields")
+def _extraction_events(ctx: CheckContext) -> list[Event]:
+    """The plugin's own events, or synthetic plugin events for an extraction-only plugin."""
     if ctx.info.is_source:
         found = _source_events(ctx)
         events = [e.as_plugin_input() for e in found.events[:MAX_EXTRACT_EVENTS]]
         if not events:
             raise CheckSkipped("the plugin produced no events to extract from")
-    else:
-        now = time.time_ns()
-        events = [Event(payload, now, number) for number, payload in enumerate(SYNTHETIC_PAYLOADS, 1)]
-    plugin, problems, values = loaded(ctx), [], 0
+        return events
+    now = time.time_ns()
+    return [Event(payload, now, number) for number, payload in enumerate(SYNTHETIC_PAYLOADS, 1)]
+
+
+def _extracting(ctx: CheckContext) -> LoadedPluginV3:
+    """A fresh plugin that extracts from plugin events; skipped when its event codes exclude them."""
+    plugin = loaded(ctx)
     if plugin.extract_event_types is not None and PPME_PLUGINEVENT_E not in plugin.extract_event_types:
         release(ctx, plugin)
         raise CheckSkipped("get_extract_event_types excludes plugin events (322): plugref delivers no others")
+    return plugin
+
+
+def check_extract_v3(ctx: CheckContext) -> list[str]:
+    """Every field of every event (or of synthetic plugin events, for an extraction-only plugin),
+    with every kind of argument, one call each, without error."""
+    if not ctx.info.fields:
+        raise CheckSkipped("the plugin declares no fields")
+    events = _extraction_events(ctx)
+    plugin, problems, values = _extracting(ctx), [], 0
     for event in events:
         evt = plugin.event_input(event)
         for info in ctx.info.fields:
@@ -261,6 +275,22 @@ def check_extract_v3(ctx: CheckContext) -> list[str]:
     if problems:
         raise failed(problems)
     return [f"{values} values extracted from {len(events)} events"]
+
+
+def check_init_v3(ctx: CheckContext) -> list[str]:
+    """The init check of checks.py, then init as the 3.x host does it: what follows init there
+    (the event codes and the event schema check, V3-EVENT-SCHEMA) may refuse the plugin too."""
+    notes = CHECKS["init"](ctx)
+    plugin = LoadedPluginV3(Announcing(ctx), ctx.info)
+    ctx.library.detail = f"config {ctx.options.init_config!r}, then the event schema check"
+    try:
+        plugin.init(ctx.options.init_config)
+    except LoadError as exc:
+        if exc.clause == "V3-EVENT-SCHEMA":
+            raise failed([f"the 3.x host refuses the plugin after init: {exc.reason}"]) from None
+        raise  # the init check above meets the same failure first
+    release(ctx, plugin)
+    return notes
 
 
 def check_teardown_v3(ctx: CheckContext) -> list[str]:
@@ -280,14 +310,38 @@ def check_teardown_v3(ctx: CheckContext) -> list[str]:
 
 
 def check_batched_extraction_v3(ctx: CheckContext) -> list[str]:
-    raise CheckSkipped("the 3.x host asks one field per extract_fields call (V3-EXTRACT-ONE-FIELD); batched "
-                       "extraction of 3.x plugins is not yet checked")
+    """CHECK-BATCHED-EXTRACTION on the 3.x host: every field with the arguments of its kind asked
+    one per call (as 3.x hosts ask them), then together in one call (num_fields > 1, which the
+    API allows); the comparison is the 0.3.0 check's."""
+    if not ctx.info.fields:
+        raise CheckSkipped("the plugin declares no fields")
+    if ctx.avoids("extract"):
+        raise CheckSkipped("extract_fields crashed or hung earlier (see the extract check)")
+    events = _extraction_events(ctx)[:BATCH_CHECK_EVENTS]
+    plugin = _extracting(ctx)
+    wanted = [(info, arg) for info in ctx.info.fields for arg in _arguments(info)]
+
+    def extract_rc(event: Event, asked: list) -> tuple[int, list]:
+        ctx.library.detail = (f"event {event.evtnum} ({describe_bytes(event.data, 24)}), " +
+                              ", ".join(f"{f.name}[{arg}]" if arg is not None else f.name for f, arg in asked))
+        try:
+            return plugin.extract_together(plugin.event_input(event), asked)
+        except PlugrefError as exc:
+            raise CheckFailed(f"{ctx.library.detail}: {exc.message}") from None
+
+    try:
+        return compare_alone_and_together(ctx, events, wanted, extract_rc)
+    except CheckFailed as exc:
+        raise CheckSkipped(f"extraction breaks the contract on its own (see the extract check): {exc.reason}") from None
+    finally:
+        release(ctx, plugin)
 
 
 CHECKS_V3: dict[str, Callable[[CheckContext], list[str]]] = {
     **CHECKS,
     "batched-extraction": check_batched_extraction_v3,
     "identity": check_identity_v3,
+    "init": check_init_v3,
     "next-batch": check_next_batch_v3,
     "extract": check_extract_v3,
     "event-to-string": check_event_to_string_v3,
