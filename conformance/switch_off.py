@@ -22,8 +22,8 @@ from conformance.catalogue import ROOT
 
 #: clause -> (file, exact text, replacement): the smallest edit that turns the rule off.
 SWITCHES = {
-    "API-VERSION-FORMAT": ("reference/contract/versions.py",
-                           "if len(numbers) != 3 or not all(map(_is_number, numbers)):", "if False:"),
+    "API-VERSION-FORMAT": ("reference/contract/versions.py", "semver.Version.parse(text)",
+                           "semver.Version.parse(text, optional_minor_and_patch=True)"),
     "API-VERSION-COMPAT": ("reference/contract/versions.py", "return framework.patch >= required.patch",
                            "return framework.patch > required.patch"),
     "PLUGIN-TYPE": ("reference/host/loader.py", "if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR):",

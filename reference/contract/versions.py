@@ -4,41 +4,12 @@ Clauses API-VERSION-FORMAT, API-VERSION-COMPAT and PLUGIN-VERSION-FORMAT.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+import semver
 
 from reference.contract.v0_3 import FRAMEWORK_API_VERSION
 
-# The grammar of a semantic version, semver.org 2.0.0 (ASCII only).
-_DIGITS = frozenset("0123456789")
-_IDENTIFIER_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
-
-
-def _is_number(text: str) -> bool:
-    """semver.org 2.0.0 §2: a non-negative integer in ASCII digits, without leading zeros."""
-    return bool(text) and set(text) <= _DIGITS and (text == "0" or text[0] != "0")
-
-
-def _are_identifiers(text: str, numbers_without_leading_zeros: bool) -> bool:
-    """§9 and §10: dot-separated identifiers of [0-9A-Za-z-], none empty; in a pre-release (§9)
-    those made of digits only must not have leading zeros."""
-    for identifier in text.split("."):
-        if not identifier or not set(identifier) <= _IDENTIFIER_CHARACTERS:
-            return False
-        if numbers_without_leading_zeros and set(identifier) <= _DIGITS and not _is_number(identifier):
-            return False
-    return True
-
-
-class Version(NamedTuple):
-    """The parts of a semantic version; `prerelease` and `build` as written, None when absent.
-    (Compare versions by their rule, `api_version_compatible` or `plugin_version_compatible`,
-    not as tuples.)"""
-
-    major: int
-    minor: int
-    patch: int
-    prerelease: str | None = None
-    build: str | None = None
+#: A parsed semantic version (major, minor, patch, prerelease, build), as the semver package gives it.
+Version = semver.Version
 
 
 def parse_version(text: str | None) -> Version | None:
@@ -50,18 +21,10 @@ def parse_version(text: str | None) -> Version | None:
     """
     if not isinstance(text, str):
         return None
-    # Written out rather than as one regular expression, whose compiling would cost every run.
-    text, has_build, build = text.partition("+")  # the build (§10) is all after the first "+"
-    core, has_prerelease, prerelease = text.partition("-")  # the core has no "-": the pre-release follows the first
-    numbers = core.split(".")
-    if len(numbers) != 3 or not all(map(_is_number, numbers)):
+    try:
+        return semver.Version.parse(text)
+    except (ValueError, TypeError):
         return None
-    if has_prerelease and not _are_identifiers(prerelease, numbers_without_leading_zeros=True):
-        return None
-    if has_build and not _are_identifiers(build, numbers_without_leading_zeros=False):
-        return None
-    major, minor, patch = map(int, numbers)
-    return Version(major, minor, patch, prerelease if has_prerelease else None, build if has_build else None)
 
 
 def api_version_compatible(required: Version, framework: Version | None = None) -> bool:
