@@ -39,6 +39,12 @@ class PluginEvent(NamedTuple):
     #: The timestamp of the first event of the stream (capture or live), for evt.reltime; None: this one's.
     first_ts: int | None = None
 
+    @property
+    def evtnum(self) -> int:
+        """The event number under the name of `ss_plugin_event`, whose `data` and `ts` this event
+        has too: a native 0.3.0 extraction reads the three from the host's event directly."""
+        return self.num
+
     def as_plugin_input(self) -> Event:
         """The `ss_plugin_event` extract_fields receives: payload, timestamp and event number."""
         return AttributedEvent(self.data, self.ts, self.num, self.plugin_id, self.source)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from reference.contract.v0_3 import (
@@ -400,6 +401,27 @@ class LoadedPlugin:
     def prepare_request(field: FieldInfo, arg: str) -> ExtractRequest:
         """The extract_fields struct for `field[arg]`, built once and reused for every event."""
         return ExtractRequest(field.field_id, field.name, arg, field.type)
+
+    def field_extractor(self, request: ExtractRequest) -> Callable[[Any], str | int | None]:
+        """A function giving the value of the prepared `request` for a host event (a
+        `PluginEvent`), one extract_fields call each time: how a lazy host asks a field (clause
+        EXTRACT-BATCHED). A bridge that can prepare the call once (the native one) gives it
+        ready; any other library is asked through `extract_requests`."""
+        lifecycle = self.lifecycle
+        prepared = getattr(self.library, "field_value", None)
+        if prepared is None:
+            def extract(event) -> str | int | None:
+                return self.extract_requests(event.as_plugin_input(), [request])[0]
+
+            return extract
+        value_of = prepared(request)
+        plugin = self
+
+        def extract_native(event) -> str | int | None:
+            lifecycle.check("extract_fields")  # as _enter does
+            return value_of(plugin._state, event)
+
+        return extract_native
 
     def extract(self, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[str | int | None]:
         """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call."""
