@@ -26,7 +26,7 @@ from reference.contract.v0_3 import (
 )
 from reference.errors import LoadError, PluginCallError
 from reference.contract.fields import FieldInfo, FieldsError, parse_fields_json
-from reference.contract.lifecycle import Lifecycle, State
+from reference.contract.lifecycle import ALLOWED, Lifecycle, State
 from reference.contract.versions import api_version_compatible, parse_version
 
 
@@ -331,7 +331,9 @@ class LoadedPlugin:
         code = _as_rc(rc)
         if code is None:
             raise PluginCallError(f"plugin {self.name}: next_batch returned the unknown code {rc}")
-        for event in events:
+        # A bridge that builds the events itself from the C structs (bytes payloads, integer
+        # timestamps) vouches for their types; what any other library returns is checked.
+        for event in () if getattr(self.library, "builds_events", False) else events:
             if not (isinstance(event, Event) and isinstance(event.data, (bytes, bytearray, memoryview))
                     and _is_int(event.ts)):
                 raise PluginCallError(wrong_answer(f"plugin {self.name}: next_batch", event,
@@ -416,9 +418,11 @@ class LoadedPlugin:
             return extract
         value_of = prepared(request)
         plugin = self
+        allowed = ALLOWED["extract_fields"]
 
         def extract_native(event) -> str | int | None:
-            lifecycle.check("extract_fields")  # as _enter does
+            if lifecycle.state not in allowed:
+                lifecycle.check("extract_fields")  # raises, as _enter does
             return value_of(plugin._state, event)
 
         return extract_native

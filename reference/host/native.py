@@ -51,6 +51,9 @@ assert NativeEvent.ts.offset == 24
 #: `ss_plugin_event` as `struct` reads it (evtnum, data, datalen, ts, with the C padding).
 _EVENT_LAYOUT = struct.Struct("@QPIQ")
 assert _EVENT_LAYOUT.size == ctypes.sizeof(NativeEvent), "ss_plugin_event as struct must match ctypes"
+#: `ss_plugin_event` without its data pointer (zeros in its place): what `_point_at` writes at once.
+_EVENT_NUMBERS = struct.Struct("@Q8xIQ")
+assert _EVENT_NUMBERS.size == _EVENT_LAYOUT.size
 
 
 class NativeEventInput(ctypes.Structure):
@@ -127,7 +130,10 @@ class PreparedExtraction:
         if raw is None:
             raise PluginCallError(f"{self.where} marked string field {self.requests[i].field} present with a "
                                   f"NULL res_str")
-        return self.library._decoded("plugin_extract_fields", raw)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.library._decoded("plugin_extract_fields", raw)  # raises, saying where
 
     def first_value(self, state: Any, event: Event) -> str | int | None:
         """The one field of a single-field call for `event`; None when the call fails (the
@@ -196,6 +202,9 @@ def _dlopen(path: str) -> ctypes.CDLL:
 
 class NativeLibrary:
     """A 0.x (type-based contract, API 0.2/0.3) plugin behind ctypes."""
+
+    #: next_batch's events are made here, from the C structs: bytes payloads, integer timestamps.
+    builds_events = True
 
     def __init__(self, path: str | os.PathLike, handle: ctypes.CDLL | None = None):
         self.location = str(path)
@@ -410,8 +419,9 @@ class NativeLibrary:
         bytes is copied, and on every call."""
         data = event.data
         data = data if type(data) is bytes else bytes(data)
-        c_event = self._event_input
-        c_event.evtnum, c_event.data, c_event.datalen, c_event.ts = event.evtnum, data or None, len(data), event.ts
+        # evtnum, datalen and ts in one write (the pointer's place is written as zeros), then the pointer.
+        _EVENT_NUMBERS.pack_into(self._event_input, 0, event.evtnum, len(data), event.ts)
+        self._event_input.data = data or None
         self._event_of_input = event if type(event.data) is bytes else None
 
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
