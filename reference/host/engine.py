@@ -39,12 +39,6 @@ class PluginEvent(NamedTuple):
     #: The timestamp of the first event of the stream (capture or live), for evt.reltime; None: this one's.
     first_ts: int | None = None
 
-    @property
-    def evtnum(self) -> int:
-        """The event number under the name of `ss_plugin_event`, whose `data` and `ts` this event
-        has too: a native 0.3.0 extraction reads the three from the host's event directly."""
-        return self.num
-
     def as_plugin_input(self) -> Event:
         """The `ss_plugin_event` extract_fields receives: payload, timestamp and event number."""
         return AttributedEvent(self.data, self.ts, self.num, self.plugin_id, self.source)
@@ -52,6 +46,11 @@ class PluginEvent(NamedTuple):
 
 # Read for every batch: Python 3.11 looks an enum member up through a descriptor, a module name is not.
 _SUCCESS = ReturnCode.SUCCESS
+
+#: The event number under the name of `ss_plugin_event`, whose `data` and `ts` a PluginEvent has
+#: too: a native 0.3.0 extraction reads the three from the host's event directly. (The field's
+#: own accessor, so that reading it costs no Python call.)
+PluginEvent.evtnum = PluginEvent.num
 
 
 class EventStream:
@@ -99,13 +98,14 @@ class EventStream:
         made = []
         num, first_ts, clock = self.count, self.first_ts, self.clock
         plugin_id, source = self._plugin_id, self._source
+        append, new = made.append, tuple.__new__  # PluginEvent(...) made as the tuple it is, per event
         for data, ts, _evtnum in events:
             num += 1
             if ts == TS_NOW:
                 ts = clock()
             if first_ts is None:
                 first_ts = ts
-            made.append(PluginEvent(num, ts, plugin_id, source, data if type(data) is bytes else bytes(data), first_ts))
+            append(new(PluginEvent, (num, ts, plugin_id, source, data if type(data) is bytes else bytes(data), first_ts)))
         self.count, self.first_ts = num, first_ts
         return made
 
@@ -123,3 +123,4 @@ class EventStream:
             event = self.next()
             if event is not None:
                 yield event
+                yield from self._batch  # the rest of its batch, as next() would give it, with no call per event

@@ -85,8 +85,8 @@ class PreparedExtraction:
     `field_value` (one field of one host event, the lazy extraction of libsinsp) are these two steps.
     """
 
-    __slots__ = ("library", "function", "fields", "fields_pointer", "count", "requests", "results", "state",
-                 "state_pointer", "where")
+    __slots__ = ("library", "function", "fields", "fields_pointer", "count", "requests", "results", "presents",
+                 "state", "state_pointer", "where")
 
     def __init__(self, library: "NativeLibrary", function, fields: ctypes.Array, requests: list[ExtractRequest]):
         self.library = library
@@ -104,6 +104,7 @@ class PreparedExtraction:
                          ctypes.c_char_p.from_buffer(fields, i * size + NativeExtractField.res_str.offset),
                          request.ftype == FieldType.UINT64)
                         for i, request in enumerate(requests)]
+        self.presents = tuple(present for present, _number, _text, _is_number in self.results)
 
     def run(self, state: Any, event: Event) -> int:
         """extract_fields of these fields for `event` (its payload, ts and evtnum); the return code."""
@@ -112,7 +113,7 @@ class PreparedExtraction:
             library._point_at(event)
         if state != self.state:
             self.state, self.state_pointer = state, ctypes.c_void_p(state)
-        for present, _number, _text, _is_number in self.results:
+        for present in self.presents:
             present.value = False  # a plugin that skips a field must not leave an old answer
         return self.function(self.state_pointer, library._event_input_pointer, self.count, self.fields_pointer)
 
@@ -349,15 +350,19 @@ class NativeLibrary:
         # view per event; the payloads are then copied one by one.
         array = ctypes.string_at(evts, count * _EVENT_LAYOUT.size)
         events = []
-        string_at = ctypes.string_at
-        for i, (_evtnum, data, length, ts) in enumerate(_EVENT_LAYOUT.iter_unpack(array)):
-            if length > MAX_EVENT_BYTES:
-                raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} "
-                                      f"(more than {MAX_EVENT_BYTES})")
-            if length and not data:
-                raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} but NULL data")
-            events.append(Event(string_at(data, length) if length else b"", ts))
+        string_at, append, new = ctypes.string_at, events.append, tuple.__new__
+        for _evtnum, data, length, ts in _EVENT_LAYOUT.iter_unpack(array):
+            if length > MAX_EVENT_BYTES or (length and not data):
+                raise PluginCallError(self._bad_event(where, len(events), data, length))
+            # Event(payload, ts) made as the tuple it is (its constructor is a Python function, run per event).
+            append(new(Event, (string_at(data, length) if length else b"", ts, 0)))
         return rc, events
+
+    @staticmethod
+    def _bad_event(where: str, index: int, data: int | None, length: int) -> str:
+        if length > MAX_EVENT_BYTES:
+            return f"{where}: event {index} of the batch has datalen {length} (more than {MAX_EVENT_BYTES})"
+        return f"{where}: event {index} of the batch has datalen {length} but NULL data"
 
     def get_progress(self, state: Any, instance: Any) -> tuple[str | None, int]:
         pct = ctypes.c_uint32(0)

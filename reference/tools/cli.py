@@ -16,6 +16,7 @@ from reference.errors import PlugrefError
 from reference.host.event_fields import ExtractionMode
 
 COMMANDS = ("run", "validate", "check", "conformance", "inspect")
+_LINES_PER_WRITE = 256
 
 
 def inspect(args: argparse.Namespace) -> int:
@@ -34,11 +35,17 @@ def inspect(args: argparse.Namespace) -> int:
             return 0
         notes: list[str] = []
         lines = inspector.run(settings, notes)
+        pending: list[str] = []  # lines are written a few hundred at a time, not one call each
         try:
             with _terminate_as_interrupt():
                 for line in lines:
-                    print(line)
+                    pending.append(line)
+                    if len(pending) >= _LINES_PER_WRITE:
+                        sys.stdout.write("\n".join(pending) + "\n")
+                        pending.clear()
         finally:
+            if pending:
+                sys.stdout.write("\n".join(pending) + "\n")
             lines.close()
             for note in notes:
                 print(f"note: {note}", file=sys.stderr)

@@ -94,15 +94,22 @@ class Inspector:
         sources_by_id: dict[int, LoadedPlugin | None] = {}
         # Read once: the settings do not change during the run (this loop runs once per event).
         max_events, as_json, extraction = settings.max_events, settings.json, settings.extraction
+        # What the events of one plugin and source are read with, looked up again only when an
+        # event comes from another plugin or source than the one before it.
+        last_id = last_source = _UNSEEN
         for event in events:
             if max_events is not None and passed >= max_events:
                 return
-            source_plugin = sources_by_id.get(event.plugin_id, _UNSEEN)
-            if source_plugin is _UNSEEN:
-                source_plugin = sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
-            condition, formatter, plan = by_event_source.get(event.source) or for_source(event.source)
+            if event.plugin_id != last_id or event.source != last_source:
+                last_id, last_source = event.plugin_id, event.source
+                source_plugin = sources_by_id.get(last_id, _UNSEEN)
+                if source_plugin is _UNSEEN:
+                    source_plugin = sources_by_id[last_id] = self.registry.source_plugin_by_id(last_id)
+                condition, formatter, plan = for_source(last_source)
+                matches = condition.predicate if condition is not None else None
+                format_line = formatter.format
             context = EventContext(event, plan, source_plugin, extraction)
-            if condition is not None and not condition.matches(context):
+            if matches is not None and not matches(context):
                 continue
             passed += 1
             if writer is not None:
@@ -112,7 +119,7 @@ class Inspector:
                 if values is not None:
                     yield json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
             else:
-                line = formatter.format(context)
+                line = format_line(context)
                 if line is not None:
                     yield line
 
