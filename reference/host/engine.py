@@ -95,19 +95,19 @@ class EventStream:
     def _numbered(self, events: list[Event]) -> list[PluginEvent]:
         """A batch as the framework holds it, made at once: each event numbered (from 1 for the
         stream), stamped (now, for TS_NOW) and attributed."""
-        made = []
-        num, first_ts, clock = self.count, self.first_ts, self.clock
-        plugin_id, source = self._plugin_id, self._source
-        append, new = made.append, tuple.__new__  # PluginEvent(...) made as the tuple it is, per event
-        for data, ts, _evtnum in events:
-            num += 1
+        if self.first_ts is None:  # the stream's first event: its time is every event's reference
+            data, ts, evtnum = events[0]
             if ts == TS_NOW:
-                ts = clock()
-            if first_ts is None:
-                first_ts = ts
-            append(new(PluginEvent, (num, ts, plugin_id, source, data if type(data) is bytes else bytes(data), first_ts)))
-        self.count, self.first_ts = num, first_ts
-        return made
+                ts = self.clock()
+                events = [(data, ts, evtnum), *events[1:]]
+            self.first_ts = ts
+        first_num, first_ts, clock = self.count + 1, self.first_ts, self.clock
+        self.count += len(events)
+        plugin_id, source, new = self._plugin_id, self._source, tuple.__new__
+        # PluginEvent(...) made as the tuple it is (its constructor is a Python function, run per event).
+        return [new(PluginEvent, (num, clock() if ts == TS_NOW else ts, plugin_id, source,
+                                  data if type(data) is bytes else bytes(data), first_ts))
+                for num, (data, ts, _evtnum) in enumerate(events, first_num)]
 
     def _settle(self, rc: ReturnCode) -> None:
         if rc == ReturnCode.EOF:

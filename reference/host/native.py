@@ -12,6 +12,7 @@ import ctypes
 import os
 import re
 import struct
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,11 @@ from reference.errors import LoadError, PluginCallError
 
 # Read on every event: Python 3.11 looks an enum member up through a descriptor (~0.5 us), a module name is not.
 _SUCCESS = ReturnCode.SUCCESS
+
+#: The process's memory as one read-only byte view, made once (nothing is read until sliced):
+#: a payload at address A of N bytes is copied out of plugin memory as `[A:A + N].tobytes()`, a
+#: copy like `ctypes.string_at(A, N)` but without a foreign call per event.
+_PROCESS_MEMORY = memoryview((ctypes.c_char * sys.maxsize).from_address(0)).toreadonly()
 
 #: Limits past which a next_batch answer is taken for garbage rather than data.
 MAX_BATCH_EVENTS = 1_000_000
@@ -350,12 +356,13 @@ class NativeLibrary:
         # view per event; the payloads are then copied one by one.
         array = ctypes.string_at(evts, count * _EVENT_LAYOUT.size)
         events = []
-        string_at, append, new = ctypes.string_at, events.append, tuple.__new__
+        memory, append, new = _PROCESS_MEMORY, events.append, tuple.__new__
         for _evtnum, data, length, ts in _EVENT_LAYOUT.iter_unpack(array):
             if length > MAX_EVENT_BYTES or (length and not data):
                 raise PluginCallError(self._bad_event(where, len(events), data, length))
-            # Event(payload, ts) made as the tuple it is (its constructor is a Python function, run per event).
-            append(new(Event, (string_at(data, length) if length else b"", ts, 0)))
+            # Each payload copied now, into bytes of our own; Event(payload, ts) made as the tuple
+            # it is (its constructor is a Python function, run per event).
+            append(new(Event, (memory[data:data + length].tobytes() if length else b"", ts, 0)))
         return rc, events
 
     @staticmethod
