@@ -460,7 +460,8 @@ class _Compiler(OperandCompiler):
             inner = indent + "    "
             return "(\n" + inner + f"\n{inner}{joiner}\n{inner}".join(parts) + f"\n{indent})"
         if isinstance(node, Not):
-            return f"(not {self.expression(node.child, level + 1, indent)})"
+            inner = indent + "    "
+            return f"(not (\n{inner}{self.expression(node.child, level + 1, inner)}\n{indent}))"
         if isinstance(node, Identifier):
             raise FilterError(f"unexpected identifier '{node.name}'", node.position, "FILTER-COMPILE")
         return self.check(node, indent)
@@ -503,7 +504,7 @@ class _Compiler(OperandCompiler):
         else:
             tests = self.constant_tests(check, left)
             if combine is _any_passes and len(tests) <= _INLINE_TESTS:
-                names = [self.name(f"test{self.checks}", test, f"{left.text} {op} {text!r}, one test of the check")
+                names = [self.name(f"test{self.checks}", test, f"the test of {written} against {text!r}")
                          for test, text in zip(tests, self.rhs(check))]
                 # An empty list has no test to pass: the check is false.
                 verdict = "(" + " or ".join(f"{name}({variable})" for name in names) + ")" if names else "False"

@@ -408,22 +408,21 @@ class LoadedPlugin:
         """A function giving the value of the prepared `request` for a host event (a
         `PluginEvent`), one extract_fields call each time: how a lazy host asks a field (clause
         EXTRACT-BATCHED). A bridge that can prepare the call once (the native one) gives it
-        ready; any other library is asked through `extract_requests`."""
-        lifecycle = self.lifecycle
-        prepared = getattr(self.library, "field_value", None)
-        if prepared is None:
+        ready, its values typed by construction; any other library is asked through
+        `extract_requests`. A failed call gives no value (EXTRACT-FAILURE-NO-VALUE)."""
+        prepare = getattr(self.library, "prepared_call", None)
+        if prepare is None:
             def extract(event) -> str | int | None:
                 return self.extract_requests(event.as_plugin_input(), [request])[0]
 
             return extract
-        value_of = prepared(request)
-        plugin = self
-        allowed = ALLOWED["extract_fields"]
+        call, answer = prepare(request)
+        lifecycle, allowed, plugin = self.lifecycle, ALLOWED["extract_fields"], self
 
         def extract_native(event) -> str | int | None:
             if lifecycle.state not in allowed:
                 lifecycle.check("extract_fields")  # raises, as _enter does
-            return value_of(plugin._state, event)
+            return answer(0) if call(plugin._state, event) == _SUCCESS else None
 
         return extract_native
 

@@ -88,7 +88,7 @@ class PreparedExtraction:
 
     `run(state, event)` makes the call; `answer(i)` then copies slot `i`'s value out. Both
     `NativeLibrary.extract_fields` (the contract's call, results written into the requests) and
-    `field_value` (one field of one host event, the lazy extraction of libsinsp) are these two steps.
+    `prepared_call` (one field of one host event, the lazy extraction of libsinsp) are these two steps.
     """
 
     __slots__ = ("library", "function", "fields", "fields_pointer", "count", "requests", "results", "presents",
@@ -141,11 +141,6 @@ class PreparedExtraction:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
             return self.library._decoded("plugin_extract_fields", raw)  # raises, saying where
-
-    def first_value(self, state: Any, event: Event) -> str | int | None:
-        """The one field of a single-field call for `event`; None when the call fails (the
-        framework takes no value from a failed call) or the field is unset."""
-        return self.answer(0) if self.run(state, event) == _SUCCESS else None
 
 
 _P = ctypes.c_void_p
@@ -453,13 +448,13 @@ class NativeLibrary:
                 request.res_str = value
         return rc
 
-    def field_value(self, request: ExtractRequest):
-        """A function giving `request`'s value for an event (anything with the `data`, `ts` and
-        `evtnum` of `ss_plugin_event`, such as the host's own event), one extract_fields call each
-        time: the lazy, one-field-per-call extraction of libsinsp, prepared once. Values are typed
-        by construction (an int from the uint64 slot, a str decoded from the string)."""
+    def prepared_call(self, request: ExtractRequest):
+        """(run, answer) of the extract_fields call for `request` alone, prepared once:
+        `run(state, event)` calls the plugin for an event (anything with the `data`, `ts` and
+        `evtnum` of `ss_plugin_event`, such as the host's own event) and gives the return code,
+        `answer(0)` then the copied value. The lazy, one-field-per-call extraction of libsinsp."""
         prepared = self._prepared.get(id(request)) or self._prepare(id(request), [request])
-        return prepared.first_value
+        return prepared.run, prepared.answer
 
     def list_open_params(self, state: Any) -> tuple[str | None, int]:
         rc = ctypes.c_int32(ReturnCode.FAILURE)

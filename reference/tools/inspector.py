@@ -123,6 +123,20 @@ class Inspector:
                 if line is not None:
                     yield line
 
+    def explain(self, settings: Inspection) -> str:
+        """`--explain`: the source of the Python function `settings.filter` compiles to, for the
+        events of the source plugin -I names (else of the first loaded one); no event is read.
+        The function is the one `lines` runs: a teaching view of what the condition means."""
+        for text in settings.plugins:
+            self.load(text)
+        if settings.input is not None:
+            source = self.input_plugin(settings.input)[0].info.event_source
+        else:
+            sources = self.registry.source_plugins()
+            source = sources[0].info.event_source if sources else None
+        compiled = compile_filter(parse(settings.filter), self._table(source), ExtractionPlan(), text=settings.filter)
+        return compiled.source
+
     def capture_events(self, path: str, notes: list[str]) -> Iterator[PluginEvent]:
         """The plugin events of a capture, numbered from 1, attributed to the loaded source plugins.
         The file is opened and its header checked now, so a bad file is refused before any output.
