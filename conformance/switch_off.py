@@ -94,8 +94,8 @@ SWITCHES = {
     # The host batches: every planned field of a plugin in one call, as the API allows and no host does.
     "EXTRACT-BATCHED": ("reference/host/event_fields.py", "mode: ExtractionMode = ExtractionMode.LAZY):",
                         "mode: ExtractionMode = ExtractionMode.BATCHED):"),
-    "OUTPUT-FORMAT": ("reference/output.py", "text = text[:part.width].ljust(part.width)",
-                      "text = text.ljust(part.width)"),
+    "OUTPUT-FORMAT": ("reference/output.py", "text = text[:width].ljust(width)",
+                      "text = text.ljust(width)"),
     "OUTPUT-MISSING": ("reference/output.py", "                if not self.keep_missing:\n                    return None",
                        "                if False:\n                    return None"),
     "OUTPUT-JSON": ("reference/output.py", "if builtin is not None and builtin.json_is_timestamp:", "if False:"),

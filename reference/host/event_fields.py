@@ -264,6 +264,15 @@ class EventContext:
         self._plugin_input = None
         self._batched: set[LoadedPlugin] | None = None
 
+    def renew(self, event: PluginEvent) -> "EventContext":
+        """This context made the one of `event`, nothing kept (the plan, source plugin and mode
+        stay): a loop over the events of one source reuses one context, not one made per event."""
+        self.event = event
+        self.kept = {}
+        self._plugin_input = None
+        self._batched = None
+        return self
+
     def value(self, request: FieldRequest) -> str | int | None:
         values = self.kept
         slot = request.slot

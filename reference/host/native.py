@@ -57,7 +57,7 @@ assert NativeEvent.ts.offset == 24
 #: `ss_plugin_event` as `struct` reads it (evtnum, data, datalen, ts, with the C padding).
 _EVENT_LAYOUT = struct.Struct("@QPIQ")
 assert _EVENT_LAYOUT.size == ctypes.sizeof(NativeEvent), "ss_plugin_event as struct must match ctypes"
-#: `ss_plugin_event` without its data pointer (zeros in its place): what `_point_at` writes at once.
+#: `ss_plugin_event` without its data pointer (zeros in its place): what `PreparedExtraction.run` writes at once.
 _EVENT_NUMBERS = struct.Struct("@Q8xIQ")
 assert _EVENT_NUMBERS.size == _EVENT_LAYOUT.size
 
@@ -116,7 +116,17 @@ class PreparedExtraction:
         """extract_fields of these fields for `event` (its payload, ts and evtnum); the return code."""
         library = self.library
         if event is not library._event_of_input or type(event.data) is not bytes:
-            library._point_at(event)
+            # The one event struct every call shares, filled once per event (a host asks several
+            # fields of the same event). The plugin reads the payload in place: it stays
+            # referenced by the struct until the next event replaces it, and the event itself is
+            # kept, so that its identity is not reused meanwhile. A payload that is not immutable
+            # bytes is copied, and on every call.
+            data = event.data
+            data = data if type(data) is bytes else bytes(data)
+            # evtnum, datalen and ts in one write (the pointer's place is written as zeros), then the pointer.
+            _EVENT_NUMBERS.pack_into(library._event_input, 0, event.evtnum, len(data), event.ts)
+            library._event_input.data = data or None
+            library._event_of_input = event if type(event.data) is bytes else None
         if state != self.state:
             self.state, self.state_pointer = state, ctypes.c_void_p(state)
         for present in self.presents:
@@ -417,19 +427,6 @@ class NativeLibrary:
         prepared = self._prepared[key] = PreparedExtraction(self, self._extract_prepared,
                                                             self._extract_slots(requests), requests)
         return prepared
-
-    def _point_at(self, event: Event) -> None:
-        """Fill the one event struct every call shares with `event` (a host asks several fields of
-        the same event, so this is done once per event). The plugin reads the payload in place:
-        it stays referenced by the struct until the next event replaces it, and the event itself
-        is kept, so that its identity is not reused meanwhile. A payload that is not immutable
-        bytes is copied, and on every call."""
-        data = event.data
-        data = data if type(data) is bytes else bytes(data)
-        # evtnum, datalen and ts in one write (the pointer's place is written as zeros), then the pointer.
-        _EVENT_NUMBERS.pack_into(self._event_input, 0, event.evtnum, len(data), event.ts)
-        self._event_input.data = data or None
-        self._event_of_input = event if type(event.data) is bytes else None
 
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
         key = id(requests[0]) if len(requests) == 1 else tuple(map(id, requests))

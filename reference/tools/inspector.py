@@ -108,7 +108,9 @@ class Inspector:
                 condition, formatter, plan = for_source(last_source)
                 matches = condition.predicate if condition is not None else None
                 format_line = formatter.format
-            context = EventContext(event, plan, source_plugin, extraction)
+                context = EventContext(event, plan, source_plugin, extraction)
+            else:
+                context.renew(event)
             if matches is not None and not matches(context):
                 continue
             passed += 1
