@@ -15,6 +15,10 @@ fnmatch globs, full-match regexes, component-wise path prefixes for pmatch.
 Every check is compiled the same way: its left side to an `Operand` (a field or a transformer,
 giving a value, a tuple for lists, or None), its right side to the values to compare with
 (constants converted once, or a right-hand operand read per event), and one test per value.
+The whole condition then becomes the source of one Python function, `condition(context)`, whose
+expressions read each field from the event's value table (asking it only when reached), call the
+tests by name and combine checks with Python's `and`, `or` and `not`, which stop early as
+libsinsp does (`CompiledFilter.source`; `plugref inspect --explain FILTER` prints it).
 """
 from __future__ import annotations
 
