@@ -34,6 +34,12 @@ from reference.contract.versions import api_version_compatible, parse_version
 _SUCCESS = ReturnCode.SUCCESS
 
 
+def _call_failed(rc: int) -> bool:
+    """Does this extract_fields return code void the call's values? Any code but SUCCESS does:
+    the 0.3.0 framework takes no value from a failed call (EXTRACT-FAILURE-NO-VALUE)."""
+    return rc != _SUCCESS
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     """What a plugin says about itself, read and validated at load."""
@@ -417,12 +423,12 @@ class LoadedPlugin:
 
             return extract
         call, answer = prepare(request)
-        lifecycle, allowed, plugin = self.lifecycle, ALLOWED["extract_fields"], self
+        lifecycle, allowed, plugin, failed = self.lifecycle, ALLOWED["extract_fields"], self, _call_failed
 
         def extract_native(event) -> str | int | None:
             if lifecycle.state not in allowed:
                 lifecycle.check("extract_fields")  # raises, as _enter does
-            return answer(0) if call(plugin._state, event) == _SUCCESS else None
+            return None if failed(call(plugin._state, event)) else answer(0)
 
         return extract_native
 
@@ -440,7 +446,7 @@ class LoadedPlugin:
         for request in requests:  # an answer of the last event must not pass for this one's
             request.field_present, request.res_str, request.res_u64 = False, None, None
         rc = self.library.extract_fields(self._state, event, requests)
-        if rc != _SUCCESS:
+        if _call_failed(rc):
             return [None] * len(requests)
         values = [request.value for request in requests]
         for request, value in zip(requests, values):
