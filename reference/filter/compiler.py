@@ -443,8 +443,8 @@ class _Compiler(OperandCompiler):
     def helper(self, node: Node) -> str:
         """`node` as a function of its own; the call that stands for it."""
         name = f"part_{len(self.functions) + 1}"
-        self.functions.append("")  # its place: helpers print before the function that calls them
-        index = len(self.functions) - 1
+        index = len(self.functions)
+        self.functions.append("")  # its number is taken now: the parts inside it get the next ones
         self.functions[index] = self.function(name, node)
         return f"{name}(context)"
 
