@@ -44,6 +44,9 @@ class TypedProvider:
     def extract_requests(self, event, requests):
         return self.extract(event, requests)
 
+    def field_extractor(self, request):
+        return lambda event: self.extract(event, [request])[0]
+
     # registry questions FieldTable asks
     def providers(self, source):
         return [self]

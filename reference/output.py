@@ -103,8 +103,11 @@ class Formatter:
         self.operands = OperandCompiler(table, self.plan)
         self.parts: list[str | Token] = []
         self._parse(text[1:] if self.keep_missing else text, table)
-        # Each part with the function that prints its values (None for literal text), built once.
-        self._pieces = [(part, None if isinstance(part, str) else self._printer(part)) for part in self.parts]
+        # Each part, built once: literal text, or a token with what gives its value (its request
+        # when a plain field, whose value is read from the event's table), how it prints, its width.
+        self._pieces = [(part, None, None, None, None) if isinstance(part, str) else
+                        (None, part.operand.request, part.operand.value, self._printer(part), part.width)
+                        for part in self.parts]
         # The JSON keys of each token and the prepared request of each, built once per format.
         self._json_keys = {id(token): [(ref.text(), self.plan.add(table.resolve(ref.name), ref.arg or ""))
                                        for ref in token.json_fields] for token in self.tokens()}
@@ -198,19 +201,20 @@ class Formatter:
     def format(self, context: EventContext) -> str | None:
         """The line for this event, or None when a value is missing and the format has no `*`."""
         out = []
-        for part, printer in self._pieces:
-            if printer is None:
-                out.append(part)
+        kept = context.kept
+        for literal, request, value_of, printer, width in self._pieces:
+            if literal is not None:
+                out.append(literal)
                 continue
-            value = part.operand.value(context)
+            value = kept[request.slot] if request is not None and request.slot in kept else value_of(context)
             if value is None:
                 if not self.keep_missing:
                     return None
                 text = NOT_AVAILABLE
             else:
                 text = printer(value)
-            if part.width is not None:
-                text = text[:part.width].ljust(part.width)
+            if width is not None:
+                text = text[:width].ljust(width)
             out.append(text)
         return "".join(out)
 

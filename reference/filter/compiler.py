@@ -15,6 +15,10 @@ fnmatch globs, full-match regexes, component-wise path prefixes for pmatch.
 Every check is compiled the same way: its left side to an `Operand` (a field or a transformer,
 giving a value, a tuple for lists, or None), its right side to the values to compare with
 (constants converted once, or a right-hand operand read per event), and one test per value.
+The whole condition then becomes the source of one Python function, `condition(context)`, whose
+expressions read each field from the event's value table (asking it only when reached), call the
+tests by name and combine checks with Python's `and`, `or` and `not`, which stop early as
+libsinsp does (`CompiledFilter.source`; `plugref inspect --explain FILTER` prints it).
 """
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reference.contract.field_types import AnyFieldType
-from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable, ResolvedField
-from reference.filter.ast import And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Or, Transformer
+from reference.host.event_fields import EventContext, ExtractionPlan, FieldRequest, FieldTable, ResolvedField
+from reference.filter.ast import (And, Check, FieldRef, Identifier, ListValue, Literal, Node, Not, Or, Transformer,
+                                  to_text)
 from reference.filter.depth import room_for_depth, tree_depth
 from reference.filter.errors import FilterError, Position
 from reference.filter.lexer import FIELD_NAME, MULTI_TRANSFORMERS, TRANSFORMERS, VAL
@@ -283,6 +288,8 @@ class Operand:
     value: Callable[[EventContext], object]
     #: the plain fields it reads (JSON output lists them)
     fields: tuple[FieldRef, ...] = ()
+    #: for a plain field, its prepared request (compiled code reads its value from the event's table)
+    request: FieldRequest | None = None
 
 
 def field_is_list(resolved: ResolvedField) -> bool:
@@ -291,13 +298,17 @@ def field_is_list(resolved: ResolvedField) -> bool:
 
 @dataclass
 class CompiledFilter:
-    """A condition ready to run on events of one source."""
+    """A condition ready to run on events of one source: one Python function, `predicate`, made
+    from the generated `source` (what `plugref inspect --explain` prints) run in `namespace` (the
+    requests, tests and operands it names)."""
 
     text: str | None
     predicate: Predicate
     plan: ExtractionPlan
     #: what libsinsp warns about while compiling (clause FILTER-WARNINGS)
     warnings: list[str] = field(default_factory=list)
+    source: str = ""
+    namespace: dict = field(default_factory=dict)
 
     def matches(self, context: EventContext) -> bool:
         return self.predicate(context)
@@ -335,7 +346,7 @@ class OperandCompiler:
             arg = node.arg or ""
             request = self.plan.add(resolved, arg)
             shape = Shape(int(resolved.type), field_is_list(resolved))
-            return Operand(node.text(), shape, request.value_in, (node,))
+            return Operand(node.text(), shape, request.value_in, (node,), request)
         return self.transformer(node, position)
 
     def transformer(self, node: Transformer, position) -> Operand:
@@ -371,43 +382,108 @@ class OperandCompiler:
         return Operand(node.text(), shape, value, fields)
 
 
+#: A generated function holds at most this many levels of `and`/`or`/`not` and this many children
+#: of one `and`/`or`; deeper or wider parts become functions of their own, so that any condition
+#: within FILTER-DEPTH compiles and runs within Python's limits on nesting.
+_LEVELS_PER_FUNCTION = 24
+_CHILDREN_PER_FUNCTION = 64
+#: A check with up to this many right-hand constants names each test in the source; a longer list
+#: is one list of tests, which `_any_passes` tries in turn.
+_INLINE_TESTS = 8
+
+
+def _comment(text: str) -> str:
+    """`text` as one line of a comment (what is not printable, escaped)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _identifier(text: str) -> str:
+    return re.sub(r"\W", "_", text, flags=re.ASCII).strip("_") or "operand"
+
+
 class _Compiler(OperandCompiler):
+    """Compiles a condition to the source of one Python function, `condition(context)`.
+
+    Each check is an expression over the event's value table (`kept`, by request slot): the left
+    value is read, or asked once with `value(request)` (lazy extraction: only when the check is
+    reached), then tested; `and`, `or` and `not` are Python's, which stop at the first child that
+    decides, as libsinsp does. Tests, operands and requests are named in the function's namespace.
+    """
+
     def __init__(self, table: FieldTable, plan: ExtractionPlan, lists: dict[str, tuple[str, ...]] | None = None):
         super().__init__(table, plan)
         self.lists = lists or {}
         self.warnings: list[str] = []
+        self.namespace: dict[str, object] = {}
+        self.legend: list[str] = []
+        self.functions: list[str] = []
+        self.requests: dict[int, str] = {}  # id of a request -> its name
+        self.checks = 0
 
-    def node(self, node: Node) -> Predicate:
-        # `and` and `or` stop at the first child that decides, as loops (cheaper than all()/any()
-        # over a generator, which matters once per event).
-        if isinstance(node, And):
-            parts = [self.node(child) for child in node.children]
+    def name(self, hint: str, value: object, what: str) -> str:
+        """A new name in the namespace for `value`, explained in the legend."""
+        name = f"{_identifier(hint)}_{len(self.namespace)}"
+        self.namespace[name] = value
+        self.legend.append(f"#   {name}: {_comment(what)}")
+        return name
 
-            def conjunction(context: EventContext) -> bool:
-                for part in parts:
-                    if not part(context):
-                        return False
-                return True
+    def source(self, node: Node) -> str:
+        """The module text: the legend, the helper functions, then `condition`."""
+        body = self.function("condition", node)
+        legend = ["# Names used below:", *self.legend] if self.legend else []
+        return "\n".join([*legend, *self.functions, body]) + "\n"
 
-            return conjunction
-        if isinstance(node, Or):
-            parts = [self.node(child) for child in node.children]
+    def function(self, name: str, node: Node) -> str:
+        expression = self.expression(node, 0, "        ")
+        return (f"def {name}(context):\n    kept, value = context.kept, context.value\n"
+                f"    return (\n        {expression}\n    )\n")
 
-            def disjunction(context: EventContext) -> bool:
-                for part in parts:
-                    if part(context):
-                        return True
-                return False
+    def helper(self, node: Node) -> str:
+        """`node` as a function of its own; the call that stands for it."""
+        name = f"part_{len(self.functions) + 1}"
+        index = len(self.functions)
+        self.functions.append("")  # its number is taken now: the parts inside it get the next ones
+        self.functions[index] = self.function(name, node)
+        return f"{name}(context)"
 
-            return disjunction
+    def expression(self, node: Node, level: int, indent: str) -> str:
+        if isinstance(node, (And, Or, Not)) and level >= _LEVELS_PER_FUNCTION:
+            return self.helper(node)
+        if isinstance(node, (And, Or)):
+            children = list(node.children)
+            joiner = "and" if isinstance(node, And) else "or"
+            if len(children) > _CHILDREN_PER_FUNCTION:
+                step = _CHILDREN_PER_FUNCTION
+                groups = [children[i:i + step] for i in range(0, len(children), step)]
+                parts = [self.helper(type(node)(tuple(group))) if len(group) > 1 else
+                         self.expression(group[0], level + 1, indent + "    ") for group in groups]
+            else:
+                parts = [self.expression(child, level + 1, indent + "    ") for child in children]
+            inner = indent + "    "
+            return "(\n" + inner + f"\n{inner}{joiner}\n{inner}".join(parts) + f"\n{indent})"
         if isinstance(node, Not):
-            inner = self.node(node.child)
-            return lambda c: not inner(c)
+            inner = indent + "    "
+            return f"(not (\n{inner}{self.expression(node.child, level + 1, inner)}\n{indent}))"
         if isinstance(node, Identifier):
             raise FilterError(f"unexpected identifier '{node.name}'", node.position, "FILTER-COMPILE")
-        return self.check(node)
+        return self.check(node, indent)
 
-    def check(self, check: Check) -> Predicate:
+    def value_source(self, operand: Operand) -> str:
+        """The expression giving an operand's value: a plain field from the value table (asked
+        when not there yet), anything else through its compiled function."""
+        request = operand.request
+        if request is not None:
+            name = self.requests.get(id(request))
+            if name is None:
+                name = self.requests[id(request)] = self.name(
+                    request.resolved.name, request, f"the request for {operand.text} (its value: kept[{request.slot}])")
+            return f"(kept[{request.slot}] if {request.slot} in kept else value({name}))"
+        name = self.name(operand.text, operand.value, f"the value of {operand.text}")
+        return f"{name}(context)"
+
+    def check(self, check: Check, indent: str = "        ") -> str:
         left = self.operand(check.field, check.position)
         op = check.op
         allowed, kind = operators_for(left.shape)
@@ -415,25 +491,33 @@ class _Compiler(OperandCompiler):
             # libsinsp's list text lacks its "for".
             where = "list filters" if kind == "list" else f"for {kind} filters"
             raise FilterError(f"'{op}' operator not supported {where}", check.position, "FILTER-COMPILE")
+        self.checks += 1
+        written = _comment(to_text(check))
+        label = f"# {written}"
+        value = self.value_source(left)
         if op == "exists":
-            return lambda c: left.value(c) is not None
+            return f"{label}\n{indent}({value} is not None)"
+        variable = f"v{self.checks}"
         combine = _combiner(op, check.modifier, left.shape.is_list)
         # Right-hand constants are converted once (constant_tests); a right-hand field per event (tests_for).
-        tests_for = constant_tests = None
         if isinstance(check.value, Transformer):
-            tests_for = self.field_tests(check, left)
+            tests_for = self.name("tests", self.field_tests(check, left),
+                                  f"the tests of the right-hand side of {written}, per event")
+            combined = self.name("combine", combine, f"how the tests of {written} make one verdict")
+            verdict = f"(tests := {tests_for}(context)) is not None and {combined}({variable}, tests)"
         else:
-            constant_tests = self.constant_tests(check, left)
-        value_of = left.value
-
-        def predicate(context: EventContext) -> bool:
-            value = value_of(context)
-            if value is None:
-                return False
-            tests = constant_tests if tests_for is None else tests_for(context)
-            return tests is not None and combine(value, tests)
-
-        return predicate
+            tests = self.constant_tests(check, left)
+            if combine is _any_passes and len(tests) <= _INLINE_TESTS:
+                names = [self.name(f"test{self.checks}", test, f"the test of {written} against {text!r}")
+                         for test, text in zip(tests, self.rhs(check))]
+                # An empty list has no test to pass: the check is false.
+                verdict = "(" + " or ".join(f"{name}({variable})" for name in names) + ")" if names else "False"
+            else:
+                names = self.name(f"tests{self.checks}", tests, f"the tests of {written}")
+                combined = self.name("combine", combine, f"how the tests of {written} make one verdict")
+                verdict = f"{combined}({variable}, {names})"
+        # FILTER-MISSING-VALUE: no left value, the check is false whatever the operator.
+        return f"{label}\n{indent}(({variable} := {value}) is not None and {verdict})"
 
     def constant_tests(self, check: Check, left: Operand) -> list[Test]:
         """One test per right-hand constant, each converted to the left side's type once."""
@@ -535,11 +619,14 @@ def compile_filter(node: Node, table: FieldTable, plan: ExtractionPlan | None = 
     depth = tree_depth(node)  # FILTER-DEPTH: the same limit as the parser's
     compiler = _Compiler(table, plan, lists)
     with room_for_depth():
-        predicate = compiler.node(node)
-    if depth > _SHALLOW:
+        source = compiler.source(node)
+    namespace = dict(compiler.namespace)
+    exec(compile(source, "<condition>", "exec"), namespace)
+    predicate = namespace["condition"]
+    if depth > _SHALLOW:  # transformers nested deeply evaluate recursively
         shallow = predicate
 
         def predicate(context: EventContext) -> bool:
             with room_for_depth():
                 return shallow(context)
-    return CompiledFilter(text, predicate, plan, compiler.warnings)
+    return CompiledFilter(text, predicate, plan, compiler.warnings, source, compiler.namespace)

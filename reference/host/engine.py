@@ -44,7 +44,13 @@ class PluginEvent(NamedTuple):
         return AttributedEvent(self.data, self.ts, self.num, self.plugin_id, self.source)
 
 
-_BATCH_DONE = object()  # what the batch iterator gives once it is exhausted
+# Read for every batch: Python 3.11 looks an enum member up through a descriptor, a module name is not.
+_SUCCESS = ReturnCode.SUCCESS
+
+#: The event number under the name of `ss_plugin_event`, whose `data` and `ts` a PluginEvent has
+#: too: a native 0.3.0 extraction reads the three from the host's event directly. (The field's
+#: own accessor, so that reading it costs no Python call.)
+PluginEvent.evtnum = PluginEvent.num
 
 
 class EventStream:
@@ -57,10 +63,11 @@ class EventStream:
     def __init__(self, plugin: LoadedPlugin, clock=time.time_ns):
         self.plugin = plugin
         self.clock = clock
+        #: events numbered so far (those of the current batch included)
         self.count = 0
-        # The rest of the current batch; an iterator, so that taking the next event moves nothing.
-        self._batch: Iterator[Event] = iter(())
-        self._deferred = ReturnCode.SUCCESS
+        # The rest of the current batch, numbered; an iterator, so that taking the next event moves nothing.
+        self._batch: Iterator[PluginEvent] = iter(())
+        self._deferred = _SUCCESS
         self.ended = False
         self.first_ts: int | None = None
         # A loaded plugin's info never changes, so the attribution is read once, not per event.
@@ -70,24 +77,37 @@ class EventStream:
         """The next event; None on a timeout (try again). Raises PluginCallError on failure."""
         if self.ended:
             return None
-        raw = next(self._batch, _BATCH_DONE)
-        if raw is _BATCH_DONE:
-            if self._deferred != ReturnCode.SUCCESS:
-                rc, self._deferred = self._deferred, ReturnCode.SUCCESS
-                return self._settle(rc)
-            rc, events = self.plugin.next_batch()
-            if not events:
-                if rc == ReturnCode.SUCCESS:
-                    raise PluginCallError(f"unexpected 0 size event returned by plugin {self.plugin.name}")
-                return self._settle(rc)
-            self._batch = iter(events)
-            self._deferred = rc
-            raw = next(self._batch)
-        self.count += 1
-        ts = self.clock() if raw.ts == TS_NOW else raw.ts
-        if self.first_ts is None:
+        event = next(self._batch, None)
+        if event is not None:
+            return event
+        if self._deferred != _SUCCESS:
+            rc, self._deferred = self._deferred, _SUCCESS
+            return self._settle(rc)
+        rc, events = self.plugin.next_batch()
+        if not events:
+            if rc == _SUCCESS:
+                raise PluginCallError(f"unexpected 0 size event returned by plugin {self.plugin.name}")
+            return self._settle(rc)
+        self._batch = iter(self._numbered(events))
+        self._deferred = rc
+        return next(self._batch)
+
+    def _numbered(self, events: list[Event]) -> list[PluginEvent]:
+        """A batch as the framework holds it, made at once: each event numbered (from 1 for the
+        stream), stamped (now, for TS_NOW) and attributed."""
+        if self.first_ts is None:  # the stream's first event: its time is every event's reference
+            data, ts, evtnum = events[0]
+            if ts == TS_NOW:
+                ts = self.clock()
+                events = [(data, ts, evtnum), *events[1:]]
             self.first_ts = ts
-        return PluginEvent(self.count, ts, self._plugin_id, self._source, bytes(raw.data), self.first_ts)
+        first_num, first_ts, clock = self.count + 1, self.first_ts, self.clock
+        self.count += len(events)
+        plugin_id, source, new = self._plugin_id, self._source, tuple.__new__
+        # PluginEvent(...) made as the tuple it is (its constructor is a Python function, run per event).
+        return [new(PluginEvent, (num, clock() if ts == TS_NOW else ts, plugin_id, source,
+                                  data if type(data) is bytes else bytes(data), first_ts))
+                for num, (data, ts, _evtnum) in enumerate(events, first_num)]
 
     def _settle(self, rc: ReturnCode) -> None:
         if rc == ReturnCode.EOF:
@@ -103,3 +123,4 @@ class EventStream:
             event = self.next()
             if event is not None:
                 yield event
+                yield from self._batch  # the rest of its batch, as next() would give it, with no call per event

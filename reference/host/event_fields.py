@@ -168,12 +168,19 @@ class ExtractionMode(enum.Enum):
     BATCHED = "batched"
 
 
+#: Every distinct (plugin, field, argument) a process compiles gets a small number, its position
+#: in the per-event value table (`EventContext.kept`): the same for the same reference in every
+#: plan, so that plans merged from several rules share one table.
+_SLOTS: dict[tuple, int] = {}
+
+
 class FieldRequest:
     """One field reference of a compiled filter or format (a field and its argument), prepared
-    once at compile time and reused for every event: its `key` names its cached value, and for
-    a plugin field `extract_request` is the struct handed to extract_fields each time."""
+    once at compile time and reused for every event: its `slot` is the position of its value in
+    the event's value table, and for a plugin field `extract_request` is the struct handed to
+    extract_fields each time, and `extract(event)` the lazy one-field call prepared for it."""
 
-    __slots__ = ("resolved", "arg", "key", "extract_request", "alone", "builtin", "plugin")
+    __slots__ = ("resolved", "arg", "key", "slot", "extract_request", "alone", "builtin", "plugin", "extract")
 
     def __init__(self, resolved: ResolvedField, arg: str):
         self.resolved = resolved
@@ -183,15 +190,22 @@ class FieldRequest:
         self.plugin: LoadedPlugin | None = resolved.plugin
         plugin = resolved.plugin
         self.key = (plugin.name if plugin is not None else None, resolved.name, arg)
+        self.slot = _SLOTS.setdefault(self.key, len(_SLOTS))
         self.extract_request: ExtractRequest | None = (
             plugin.prepare_request(resolved.info, arg) if plugin is not None else None)
-        #: the arguments of a lazy extraction of this field alone, built once: ([self], [its struct])
+        #: the arguments of a batched extraction of this field alone, built once: ([self], [its struct])
         self.alone = ([self], [self.extract_request])
+        #: prepared at the first event that asks it (the plugin is initialised by then)
+        self.extract: Callable[[PluginEvent], str | int | None] = self._first_extract
+
+    def _first_extract(self, event: PluginEvent) -> str | int | None:
+        self.extract = self.plugin.field_extractor(self.extract_request)
+        return self.extract(event)
 
     def value_in(self, context: "EventContext") -> str | int | None:
         """This field's value for the event of `context` (what a compiled filter or format reads):
         the kept one when it was asked already, else `EventContext.value`."""
-        value = context.kept.get(self.key, _UNKNOWN)
+        value = context.kept.get(self.slot, _UNKNOWN)
         return context.value(self) if value is _UNKNOWN else value
 
     def __repr__(self) -> str:
@@ -251,24 +265,33 @@ class EventContext:
         self.plan = plan
         self.source_plugin = source_plugin
         self.mode = mode
-        #: the values asked so far, by request key (None: the field has no value for this event)
-        self.kept: dict[tuple, str | int | None] = {}
+        #: the values asked so far, by request slot (None: the field has no value for this event)
+        self.kept: dict[int, str | int | None] = {}
         self._plugin_input = None
         self._batched: set[LoadedPlugin] | None = None
 
+    def renew(self, event: PluginEvent) -> "EventContext":
+        """This context made the one of `event`, nothing kept (the plan, source plugin and mode
+        stay): a loop over the events of one source reuses one context, not one made per event."""
+        self.event = event
+        self.kept = {}
+        self._plugin_input = None
+        self._batched = None
+        return self
+
     def value(self, request: FieldRequest) -> str | int | None:
         values = self.kept
-        key = request.key
-        value = values.get(key, _UNKNOWN)
+        slot = request.slot
+        value = values.get(slot, _UNKNOWN)
         if value is not _UNKNOWN:
             return value
         builtin = request.builtin
         if builtin is not None:
-            value = values[key] = builtin.value(self)
+            value = values[slot] = builtin.value(self)
             return value
         if self.source_plugin is None:
             # An event of a source no loaded plugin provides: nobody is asked (CAPTURE-UNKNOWN-PLUGIN).
-            values[key] = None
+            values[slot] = None
             return None
         if self.mode is _BATCHED:
             batched = self._batched if self._batched is not None else set()
@@ -277,10 +300,13 @@ class EventContext:
                 batched.add(request.plugin)
                 batch = self.plan.batch(request.plugin)
                 self._extract(request.plugin, batch, [r.extract_request for r in batch])
-                if key in values:
-                    return values[key]
-        self._extract(request.plugin, *request.alone)
-        return values[key]
+                if slot in values:
+                    return values[slot]
+            self._extract(request.plugin, *request.alone)
+            return values[slot]
+        # As libsinsp: this field alone, in one extract_fields call, now that it is needed.
+        value = values[slot] = request.extract(self.event)
+        return value
 
     def _extract(self, plugin: LoadedPlugin, requests: list[FieldRequest], structs: list[ExtractRequest]) -> None:
         """One extract_fields call for `requests` (all of `plugin`; `structs` are their
@@ -290,4 +316,4 @@ class EventContext:
         results = plugin.extract_requests(self._plugin_input, structs)
         values = self.kept
         for request, value in zip(requests, results):
-            values[request.key] = value
+            values[request.slot] = value

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from reference.contract.v0_3 import (
@@ -25,12 +26,18 @@ from reference.contract.v0_3 import (
 )
 from reference.errors import LoadError, PluginCallError
 from reference.contract.fields import FieldInfo, FieldsError, parse_fields_json
-from reference.contract.lifecycle import Lifecycle, State
+from reference.contract.lifecycle import ALLOWED, Lifecycle, State
 from reference.contract.versions import api_version_compatible, parse_version
 
 
 # Read on every event: Python 3.11 looks an enum member up through a descriptor (~0.5 us), a module name is not.
 _SUCCESS = ReturnCode.SUCCESS
+
+
+def _call_failed(rc: int) -> bool:
+    """Does this extract_fields return code void the call's values? Any code but SUCCESS does:
+    the 0.3.0 framework takes no value from a failed call (EXTRACT-FAILURE-NO-VALUE)."""
+    return rc != _SUCCESS
 
 
 @dataclass(frozen=True)
@@ -334,7 +341,9 @@ class LoadedPlugin:
         code = _as_rc(rc)
         if code is None:
             raise PluginCallError(f"plugin {self.name}: next_batch returned the unknown code {rc}")
-        for event in events:
+        # A bridge that builds the events itself from the C structs (bytes payloads, integer
+        # timestamps) vouches for their types; what any other library returns is checked.
+        for event in () if getattr(self.library, "builds_events", False) else events:
             if not (isinstance(event, Event) and isinstance(event.data, (bytes, bytearray, memoryview))
                     and _is_int(event.ts)):
                 raise PluginCallError(wrong_answer(f"plugin {self.name}: next_batch", event,
@@ -405,6 +414,28 @@ class LoadedPlugin:
         """The extract_fields struct for `field[arg]`, built once and reused for every event."""
         return ExtractRequest(field.field_id, field.name, arg, field.type)
 
+    def field_extractor(self, request: ExtractRequest) -> Callable[[Any], str | int | None]:
+        """A function giving the value of the prepared `request` for a host event (a
+        `PluginEvent`), one extract_fields call each time: how a lazy host asks a field (clause
+        EXTRACT-BATCHED). A bridge that can prepare the call once (the native one) gives it
+        ready, its values typed by construction; any other library is asked through
+        `extract_requests`. A failed call gives no value (EXTRACT-FAILURE-NO-VALUE)."""
+        prepare = getattr(self.library, "prepared_call", None)
+        if prepare is None:
+            def extract(event) -> str | int | None:
+                return self.extract_requests(event.as_plugin_input(), [request])[0]
+
+            return extract
+        call, answer = prepare(request)
+        lifecycle, allowed, plugin, failed = self.lifecycle, ALLOWED["extract_fields"], self, _call_failed
+
+        def extract_native(event) -> str | int | None:
+            if lifecycle.state not in allowed:
+                lifecycle.check("extract_fields")  # raises, as _enter does
+            return None if failed(call(plugin._state, event)) else answer(0)
+
+        return extract_native
+
     def extract(self, event: Event, wanted: list[tuple[FieldInfo, str]]) -> list[str | int | None]:
         """Values of `wanted` (field, arg) pairs for `event`, in one extract_fields call."""
         return self.extract_requests(event, [self.prepare_request(f, arg) for f, arg in wanted])
@@ -419,7 +450,7 @@ class LoadedPlugin:
         for request in requests:  # an answer of the last event must not pass for this one's
             request.field_present, request.res_str, request.res_u64 = False, None, None
         rc = self.library.extract_fields(self._state, event, requests)
-        if rc != _SUCCESS:
+        if _call_failed(rc):
             return [None] * len(requests)
         values = [request.value for request in requests]
         for request, value in zip(requests, values):

@@ -12,6 +12,7 @@ import ctypes
 import os
 import re
 import struct
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,11 @@ from reference.errors import LoadError, PluginCallError
 
 # Read on every event: Python 3.11 looks an enum member up through a descriptor (~0.5 us), a module name is not.
 _SUCCESS = ReturnCode.SUCCESS
+
+#: The process's memory as one read-only byte view, made once (nothing is read until sliced):
+#: a payload at address A of N bytes is copied out of plugin memory as `[A:A + N].tobytes()`, a
+#: copy like `ctypes.string_at(A, N)` but without a foreign call per event.
+_PROCESS_MEMORY = memoryview((ctypes.c_char * sys.maxsize).from_address(0)).toreadonly()
 
 #: Limits past which a next_batch answer is taken for garbage rather than data.
 MAX_BATCH_EVENTS = 1_000_000
@@ -51,6 +57,9 @@ assert NativeEvent.ts.offset == 24
 #: `ss_plugin_event` as `struct` reads it (evtnum, data, datalen, ts, with the C padding).
 _EVENT_LAYOUT = struct.Struct("@QPIQ")
 assert _EVENT_LAYOUT.size == ctypes.sizeof(NativeEvent), "ss_plugin_event as struct must match ctypes"
+#: `ss_plugin_event` without its data pointer (zeros in its place): what `PreparedExtraction.run` writes at once.
+_EVENT_NUMBERS = struct.Struct("@Q8xIQ")
+assert _EVENT_NUMBERS.size == _EVENT_LAYOUT.size
 
 
 class NativeEventInput(ctypes.Structure):
@@ -65,33 +74,83 @@ class NativeEventInput(ctypes.Structure):
 assert ctypes.sizeof(NativeEventInput) == ctypes.sizeof(NativeEvent)
 
 
-#: extract_fields seen through plain pointers: the prepared call passes the addresses of its
-#: event struct and field array as integers, which ctypes converts at half the cost of checking
-#: struct pointer types on every call.
-_EXTRACT_BY_ADDRESS = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32,
-                                       ctypes.c_void_p)
+#: extract_fields seen with no argument types: the prepared call passes its four arguments ready
+#: made (the state, the event struct and the field array as `c_void_p`s, the count as a small
+#: int), which ctypes hands to the C function as they are, with no conversion or type check per call.
+_EXTRACT_PREPARED = ctypes.CFUNCTYPE(ctypes.c_int32)
 
 
 class PreparedExtraction:
     """One extract_fields call made ready once and reused for every event: the function, the
     argument array (kept here, so that its address stays valid), and typed views on each slot's
     answer: `field_present`, `res_u64`, and `res_str` read as a C string, with whether the field
-    is a number."""
+    is a number.
 
-    __slots__ = ("function", "fields", "fields_address", "count", "requests", "results")
+    `run(state, event)` makes the call; `answer(i)` then copies slot `i`'s value out. Both
+    `NativeLibrary.extract_fields` (the contract's call, results written into the requests) and
+    `prepared_call` (one field of one host event, the lazy extraction of libsinsp) are these two steps.
+    """
 
-    def __init__(self, function, fields: ctypes.Array, requests: list[ExtractRequest]):
+    __slots__ = ("library", "function", "fields", "fields_pointer", "count", "requests", "results", "presents",
+                 "state", "state_pointer", "where")
+
+    def __init__(self, library: "NativeLibrary", function, fields: ctypes.Array, requests: list[ExtractRequest]):
+        self.library = library
         self.function = function
         self.fields = fields
-        self.fields_address = ctypes.addressof(fields)
+        self.fields_pointer = ctypes.c_void_p(ctypes.addressof(fields))
         self.count = len(requests)
         self.requests = tuple(requests)  # keeps the identities the call is cached under
+        self.state: Any = None
+        self.state_pointer = ctypes.c_void_p(None)
+        self.where = f"plugin {library.location}: extract_fields"
         size = ctypes.sizeof(NativeExtractField)
         self.results = [(ctypes.c_bool.from_buffer(fields, i * size + NativeExtractField.field_present.offset),
                          ctypes.c_uint64.from_buffer(fields, i * size + NativeExtractField.res_u64.offset),
                          ctypes.c_char_p.from_buffer(fields, i * size + NativeExtractField.res_str.offset),
                          request.ftype == FieldType.UINT64)
                         for i, request in enumerate(requests)]
+        self.presents = tuple(present for present, _number, _text, _is_number in self.results)
+
+    def run(self, state: Any, event: Event) -> int:
+        """extract_fields of these fields for `event` (its payload, ts and evtnum); the return code."""
+        library = self.library
+        if event is not library._event_of_input or type(event.data) is not bytes:
+            # The one event struct every call shares, filled once per event (a host asks several
+            # fields of the same event). The plugin reads the payload in place: it stays
+            # referenced by the struct until the next event replaces it, and the event itself is
+            # kept, so that its identity is not reused meanwhile. A payload that is not immutable
+            # bytes is copied, and on every call.
+            data = event.data
+            data = data if type(data) is bytes else bytes(data)
+            # evtnum, datalen and ts in one write (the pointer's place is written as zeros), then the pointer.
+            _EVENT_NUMBERS.pack_into(library._event_input, 0, event.evtnum, len(data), event.ts)
+            library._event_input.data = data or None
+            library._event_of_input = event if type(event.data) is bytes else None
+        if state != self.state:
+            self.state, self.state_pointer = state, ctypes.c_void_p(state)
+        for present in self.presents:
+            present.value = False  # a plugin that skips a field must not leave an old answer
+        return self.function(self.state_pointer, library._event_input_pointer, self.count, self.fields_pointer)
+
+    def answer(self, i: int) -> str | int | None:
+        """Slot `i`'s value after a successful `run`, copied out now (NATIVE-MEMORY-COPY): the
+        plugin's memory is valid only until its next call, so `text.value` copies the C string
+        into a Python bytes object before anything else is asked; None when the plugin left the
+        field unset."""
+        present, number, text, is_number = self.results[i]
+        if not present.value:
+            return None
+        if is_number:
+            return number.value
+        raw = text.value
+        if raw is None:
+            raise PluginCallError(f"{self.where} marked string field {self.requests[i].field} present with a "
+                                  f"NULL res_str")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.library._decoded("plugin_extract_fields", raw)  # raises, saying where
 
 
 _P = ctypes.c_void_p
@@ -156,15 +215,18 @@ def _dlopen(path: str) -> ctypes.CDLL:
 class NativeLibrary:
     """A 0.x (type-based contract, API 0.2/0.3) plugin behind ctypes."""
 
+    #: next_batch's events are made here, from the C structs: bytes payloads, integer timestamps.
+    builds_events = True
+
     def __init__(self, path: str | os.PathLike, handle: ctypes.CDLL | None = None):
         self.location = str(path)
         self._dll = handle if handle is not None else _dlopen(self.location)
         self._fn: dict[str, Any] = {}
         self._slots: dict[tuple, Any] = {}
         self._prepared: dict[Any, PreparedExtraction] = {}
-        self._extract_by_address = None
+        self._extract_prepared = None
         self._event_input = NativeEventInput()
-        self._event_input_address = ctypes.addressof(self._event_input)
+        self._event_input_pointer = ctypes.c_void_p(ctypes.addressof(self._event_input))
         self._event_of_input: Any = None
         present = []
         for symbol in ALL_SYMBOLS:
@@ -299,15 +361,20 @@ class NativeLibrary:
         # view per event; the payloads are then copied one by one.
         array = ctypes.string_at(evts, count * _EVENT_LAYOUT.size)
         events = []
-        string_at = ctypes.string_at
-        for i, (_evtnum, data, length, ts) in enumerate(_EVENT_LAYOUT.iter_unpack(array)):
-            if length > MAX_EVENT_BYTES:
-                raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} "
-                                      f"(more than {MAX_EVENT_BYTES})")
-            if length and not data:
-                raise PluginCallError(f"{where}: event {i} of the batch has datalen {length} but NULL data")
-            events.append(Event(string_at(data, length) if length else b"", ts))
+        memory, append, new = _PROCESS_MEMORY, events.append, tuple.__new__
+        for _evtnum, data, length, ts in _EVENT_LAYOUT.iter_unpack(array):
+            if length > MAX_EVENT_BYTES or (length and not data):
+                raise PluginCallError(self._bad_event(where, len(events), data, length))
+            # Each payload copied now, into bytes of our own; Event(payload, ts) made as the tuple
+            # it is (its constructor is a Python function, run per event).
+            append(new(Event, (memory[data:data + length].tobytes() if length else b"", ts, 0)))
         return rc, events
+
+    @staticmethod
+    def _bad_event(where: str, index: int, data: int | None, length: int) -> str:
+        if length > MAX_EVENT_BYTES:
+            return f"{where}: event {index} of the batch has datalen {length} (more than {MAX_EVENT_BYTES})"
+        return f"{where}: event {index} of the batch has datalen {length} but NULL data"
 
     def get_progress(self, state: Any, instance: Any) -> tuple[str | None, int]:
         pct = ctypes.c_uint32(0)
@@ -350,52 +417,41 @@ class NativeLibrary:
         while it is kept. Requests made afresh for every call only miss here and fall back to
         the shape cache of `_extract_slots`.
         """
-        if self._extract_by_address is None:
+        if self._extract_prepared is None:
             if "plugin_extract_fields" not in self._fn:
                 self._call("plugin_extract_fields")  # raises: not exported
             address = ctypes.cast(self._fn["plugin_extract_fields"], ctypes.c_void_p).value
-            self._extract_by_address = _EXTRACT_BY_ADDRESS(address)
+            self._extract_prepared = _EXTRACT_PREPARED(address)
         if len(self._prepared) >= MAX_PREPARED_SHAPES:
             self._prepared.clear()
-        prepared = self._prepared[key] = PreparedExtraction(self._extract_by_address,
+        prepared = self._prepared[key] = PreparedExtraction(self, self._extract_prepared,
                                                             self._extract_slots(requests), requests)
         return prepared
 
     def extract_fields(self, state: Any, event: Event, requests: list[ExtractRequest]) -> int:
         key = id(requests[0]) if len(requests) == 1 else tuple(map(id, requests))
         prepared = self._prepared.get(key) or self._prepare(key, requests)
-        data = event.data
-        if event is not self._event_of_input or type(data) is not bytes:
-            # One event struct for every call, filled once per event (a host asks several fields
-            # of the same event); the event is kept, so that its identity is not reused meanwhile,
-            # and a payload that is not immutable bytes is copied on every call.
-            data = data if type(data) is bytes else bytes(data)
-            c_event = self._event_input
-            # The plugin reads the payload in place: `data` stays referenced by the struct until the next event.
-            c_event.evtnum, c_event.data, c_event.datalen, c_event.ts = event.evtnum, data or None, len(data), event.ts
-            self._event_of_input = event
-        results = prepared.results
-        for present, _number, _text, _is_number in results:
-            present.value = False  # a plugin that skips a field must not leave an old answer
-        rc = prepared.function(state, self._event_input_address, prepared.count, prepared.fields_address)
+        rc = prepared.run(state, event)
         if rc != _SUCCESS:
             return rc  # the framework takes no value from a failed call
-        for request, (present, number, text, is_number) in zip(requests, results):
-            # Every answer is copied out now: the plugin's memory is valid only until its next call
-            # (NATIVE-MEMORY-COPY); `text.value` copies the C string into a Python bytes object.
-            if not present.value:
-                request.field_present = False
+        for i, request in enumerate(requests):
+            value = prepared.answer(i)
+            request.field_present = value is not None
+            if value is None:
                 continue
-            request.field_present = True
-            if is_number:
-                request.res_u64 = number.value
-                continue
-            raw = text.value
-            if raw is None:
-                raise PluginCallError(f"plugin {self.location}: extract_fields marked string field "
-                                      f"{request.field} present with a NULL res_str")
-            request.res_str = self._decoded("plugin_extract_fields", raw)
+            if prepared.results[i][3]:
+                request.res_u64 = value
+            else:
+                request.res_str = value
         return rc
+
+    def prepared_call(self, request: ExtractRequest):
+        """(run, answer) of the extract_fields call for `request` alone, prepared once:
+        `run(state, event)` calls the plugin for an event (anything with the `data`, `ts` and
+        `evtnum` of `ss_plugin_event`, such as the host's own event) and gives the return code,
+        `answer(0)` then the copied value. The lazy, one-field-per-call extraction of libsinsp."""
+        prepared = self._prepared.get(id(request)) or self._prepare(id(request), [request])
+        return prepared.run, prepared.answer
 
     def list_open_params(self, state: Any) -> tuple[str | None, int]:
         rc = ctypes.c_int32(ReturnCode.FAILURE)

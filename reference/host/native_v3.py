@@ -75,6 +75,8 @@ class NativeLibraryV3(NativeLibrary):
     """A 3.x (capability contract, scap-format events) plugin behind ctypes."""
 
     contract = "3"
+    #: The 0.3.0 bridge's prepared one-field call does not apply: a 3.x request is another struct.
+    prepared_call = None
 
     def __init__(self, path: str | os.PathLike, handle: ctypes.CDLL | None = None):
         # The 0.3.0 bridge's plumbing (_call, _text, info getters) is shared; the symbol table is 3.x's.

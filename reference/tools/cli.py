@@ -15,6 +15,7 @@ import sys
 from reference.errors import PlugrefError
 
 COMMANDS = ("run", "validate", "check", "conformance", "inspect")
+_LINES_PER_WRITE = 256
 
 
 def inspect(args: argparse.Namespace) -> int:
@@ -26,6 +27,11 @@ def inspect(args: argparse.Namespace) -> int:
         settings = Inspection(plugins=args.plugin, input=args.input, filter=" ".join(args.filter) or None,
                               format=args.print, json=args.json, max_events=args.numevents, read=args.read,
                               write=args.write, extraction=ExtractionMode(args.extraction))
+        if args.explain:
+            if not settings.filter:
+                raise PlugrefError("--explain needs a filter to explain, e.g. --explain 'evt.num > 10'")
+            sys.stdout.write(inspector.explain(settings))
+            return 0
         if args.list or args.list_plugins:
             for text in settings.plugins:
                 inspector.load(text)
@@ -34,11 +40,17 @@ def inspect(args: argparse.Namespace) -> int:
             return 0
         notes: list[str] = []
         lines = inspector.run(settings, notes)
+        pending: list[str] = []  # lines are written a few hundred at a time, not one call each
         try:
             with _terminate_as_interrupt():
                 for line in lines:
-                    print(line)
+                    pending.append(line)
+                    if len(pending) >= _LINES_PER_WRITE:
+                        sys.stdout.write("\n".join(pending) + "\n")
+                        pending.clear()
         finally:
+            if pending:
+                sys.stdout.write("\n".join(pending) + "\n")
             lines.close()
             for note in notes:
                 print(f"note: {note}", file=sys.stderr)
@@ -162,6 +174,8 @@ def _add_inspect(commands) -> None:
     look.add_argument("--extraction", choices=[m.value for m in ExtractionMode], default="lazy",
                       help="lazy (default, as libsinsp): one field per extract_fields call, when needed; batched: "
                            "every field of a plugin in one call per event (the API allows it; many plugins break)")
+    look.add_argument("--explain", action="store_true", help="print the Python function the filter compiles to "
+                      "(for the source of -I, else of the first loaded source plugin) and read no event")
     look.add_argument("filter", nargs="*", help="the filter (condition), e.g. 'x.word in (nginx, sshd)'")
 
 

@@ -96,15 +96,24 @@ class Inspector:
         sources_by_id: dict[int, LoadedPlugin | None] = {}
         # Read once: the settings do not change during the run (this loop runs once per event).
         max_events, as_json, extraction = settings.max_events, settings.json, settings.extraction
+        # What the events of one plugin and source are read with, looked up again only when an
+        # event comes from another plugin or source than the one before it.
+        last_id = last_source = _UNSEEN
         for event in events:
             if max_events is not None and passed >= max_events:
                 return
-            source_plugin = sources_by_id.get(event.plugin_id, _UNSEEN)
-            if source_plugin is _UNSEEN:
-                source_plugin = sources_by_id[event.plugin_id] = self.registry.source_plugin_by_id(event.plugin_id)
-            condition, formatter, plan = by_event_source.get(event.source) or for_source(event.source)
-            context = EventContext(event, plan, source_plugin, extraction)
-            if condition is not None and not condition.matches(context):
+            if event.plugin_id != last_id or event.source != last_source:
+                last_id, last_source = event.plugin_id, event.source
+                source_plugin = sources_by_id.get(last_id, _UNSEEN)
+                if source_plugin is _UNSEEN:
+                    source_plugin = sources_by_id[last_id] = self.registry.source_plugin_by_id(last_id)
+                condition, formatter, plan = for_source(last_source)
+                matches = condition.predicate if condition is not None else None
+                format_line = formatter.format
+                context = EventContext(event, plan, source_plugin, extraction)
+            else:
+                context.renew(event)
+            if matches is not None and not matches(context):
                 continue
             passed += 1
             if writer is not None:
@@ -114,9 +123,23 @@ class Inspector:
                 if values is not None:
                     yield json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
             else:
-                line = formatter.format(context)
+                line = format_line(context)
                 if line is not None:
                     yield line
+
+    def explain(self, settings: Inspection) -> str:
+        """`--explain`: the source of the Python function `settings.filter` compiles to, for the
+        events of the source plugin -I names (else of the first loaded one); no event is read.
+        The function is the one `lines` runs: a teaching view of what the condition means."""
+        for text in settings.plugins:
+            self.load(text)
+        if settings.input is not None:
+            source = self.input_plugin(settings.input)[0].info.event_source
+        else:
+            sources = self.registry.source_plugins()
+            source = sources[0].info.event_source if sources else None
+        compiled = compile_filter(parse(settings.filter), self._table(source), ExtractionPlan(), text=settings.filter)
+        return compiled.source
 
     def capture_events(self, path: str, notes: list[str]) -> Iterator[PluginEvent]:
         """The plugin events of a capture, numbered from 1, attributed to the loaded source plugins.
