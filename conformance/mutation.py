@@ -61,7 +61,19 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/host/native.py": ["tests/test_native_bridge.py", "tests/test_native_silent_plugin.py",
                                  "tests/test_native_calls.py"],
     "reference/output.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py",
-                            "tests/test_inspect.py"],
+                            "tests/test_inspect.py", "conformance/properties/test_current_language.py",
+                            "conformance/properties/test_extraction.py", "tests/test_alerts.py",
+                            "tests/test_filter_limits.py", "tests/test_inspect_output.py", "tests/test_plugins_v3.py"],
+    "reference/host/engine.py": ["tests/test_plugin_answers.py", "tests/test_capture.py",
+                                 "conformance/properties/test_event_stream.py",
+                                 "conformance/properties/test_lifecycle.py", "tests/test_plugins_v3.py",
+                                 "tests/test_inspect.py"],
+    "reference/host/registry.py": ["tests/test_plugin_answers.py", "conformance/properties/test_plugin_sets.py",
+                                   "conformance/properties/test_plugin_checks.py", "tests/test_plugins_v3.py",
+                                   "conformance/properties/test_extraction.py", "tests/test_inspect.py"],
+    "reference/host/event_fields.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_extraction.py",
+                                       "conformance/properties/test_current_language.py", "tests/test_inspect.py",
+                                       "tests/test_alerts.py", "conformance/properties/test_filter_language.py"],
 }
 
 # What a copy of the project needs for its tests to run.

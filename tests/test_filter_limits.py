@@ -116,6 +116,26 @@ def test_field_widths_up_to_4096_print_and_wider_ones_are_format_errors(capsys, 
     assert capsys.readouterr().out == "1 |\n"
 
 
+@pytest.mark.clause("OUTPUT-WIDTH-LIMIT")
+@pytest.mark.parametrize("width, shown", [
+    ("4097", "4097"),
+    ("0000000004097", "0000000004097"),                  # leading zeros count in the text, not in the number
+    ("00000000000000005000", "00000000000000005000"),    # 20 digits: shown whole
+    ("1" * 21, "1" * 20 + "..."),                        # more than 20: shortened to 20
+    ("9" * 5000, "9" * 20 + "..."),
+])
+def test_a_too_wide_field_width_is_named_shortened_to_20_digits(capsys, xsrc, width, shown):
+    assert main(["inspect", "-H", xsrc, "-I", "xsrc", "-n", "1", "-p", f"%{width}evt.num"]) == 1
+    assert capsys.readouterr().err.strip().endswith(
+        f"invalid formatting syntax: field width {shown} exceeds the maximum of 4096")
+
+
+@pytest.mark.clause("OUTPUT-WIDTH-LIMIT")
+def test_a_width_of_many_leading_zeros_is_its_number(capsys, xsrc):
+    assert main(["inspect", "-H", xsrc, "-I", "xsrc", "-n", "1", "-p", "%00000000000010evt.num|"]) == 0
+    assert capsys.readouterr().out == "1" + " " * 9 + "|\n"
+
+
 @pytest.mark.clause("FILTER-COMPILE")
 def test_a_number_of_thousands_of_digits_saturates_instead_of_failing(capsys, xsrc):
     assert main(["inspect", "-H", xsrc, "-I", "xsrc", "-p", "%evt.num", "x.i < " + "9" * 5000]) == 0

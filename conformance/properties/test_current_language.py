@@ -419,6 +419,7 @@ def test_compile_errors_point_at_their_check_and_value_errors_at_the_value():
     ("%basename(t.s) %tolower(t.s2)", {"t.s": "/a/b"}, None),
     ("%getopt(t.list, 'nt:') %getopt(t.list, 'nt:')[t] %join(',', t.list)", {"t.list": ("-n", "-tx")}, "(n,t,x) x -n,-tx"),
     ("%t.b %t.n %t.rel %t.abs", {"t.b": False, "t.n": 7, "t.rel": 8, "t.abs": 9}, "false 7 8 9"),
+    ("%t.b", {"t.b": True}, "true"),
     ("%t.ip %t.ip2 %t.net", {"t.ip": ip_address("10.0.0.1"), "t.ip2": ip_address("fe80::1"),
                             "t.net": ip_network("10.0.0.0/8")}, "10.0.0.1 fe80::1 <IPNET>"),
     ("%t.ip|%t.ip2|%t.ips", {"t.ip": ip_address("::ffff:1.2.3.4"), "t.ip2": ip_address("::1.2.3.4"),
