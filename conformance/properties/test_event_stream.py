@@ -8,9 +8,11 @@ from conformance.harness import try_load
 from conformance.strategies import event_values
 from fake_plugins.defined import encode_payload
 from fake_plugins.misbehaving import WELL_BEHAVED_SOURCE, variant
-from reference.contract.v0_3 import TS_NOW, ExtractRequest, FieldType
+from fake_plugins.defined import DefinedLibrary
+from reference.contract.v0_3 import TS_NOW, Event, ExtractRequest, FieldType
 from reference.host.engine import EventStream
 from reference.errors import PluginCallError
+from reference.host.registry import PluginRegistry
 
 NOW = 123_456_789
 
@@ -83,6 +85,64 @@ def test_failure_after_events_reports_last_error_after_delivering_them():
     assert [stream.next().num, stream.next().num] == [1, 2]
     with pytest.raises(PluginCallError, match="next_batch failed: bus gone"):
         stream.next()
+
+
+class ReusedBuffers:
+    """A library wrapper whose next_batch hands out its events in buffers it reuses at the next call, as
+    the API lets a plugin do (a bytearray per position in the batch)."""
+
+    def __init__(self, library):
+        self.library, self.buffers = library, []
+
+    def __getattr__(self, name):
+        return getattr(self.library, name)
+
+    def next_batch(self, state, instance):
+        rc, events = self.library.next_batch(state, instance)
+        while len(self.buffers) < len(events):
+            self.buffers.append(bytearray())
+        for buffer, event in zip(self.buffers, events):
+            buffer[:] = event.data
+        return rc, [Event(buffer, event.ts, event.evtnum) for buffer, event in zip(self.buffers, events)]
+
+
+@pytest.mark.clause("NEXT-BATCH-DEFERRED-RC")
+def test_each_payload_is_kept_though_the_plugin_reuses_its_buffers():
+    definition = variant(WELL_BEHAVED_SOURCE, events=[{"ts": 1 + i, "values": {"ticker.count": i}} for i in range(3)],
+                         batches=[{"events": 1, "rc": "success"}] * 3)
+    plugin = PluginRegistry().load(ReusedBuffers(DefinedLibrary(definition)))
+    plugin.open("")
+    events = list(EventStream(plugin))
+    assert [e.data for e in events] == [b"ticker.count=0", b"ticker.count=1", b"ticker.count=2"]
+    assert {type(e.data) for e in events} == {bytes}
+
+
+class NotSupported:
+    """A library wrapper whose next_batch answers NOT_SUPPORTED (3) with no event."""
+
+    def __init__(self, library):
+        self.library, self.errors_read = library, 0
+
+    def __getattr__(self, name):
+        return getattr(self.library, name)
+
+    def next_batch(self, state, instance):
+        return 3, []
+
+    def get_last_error(self, state):
+        self.errors_read += 1
+        return self.library.get_last_error(state)
+
+
+@pytest.mark.clause("NEXT-BATCH-DEFERRED-RC")
+def test_not_supported_fails_without_reading_the_last_error():
+    library = NotSupported(DefinedLibrary(WELL_BEHAVED_SOURCE))
+    plugin = PluginRegistry().load(library)
+    plugin.open("")
+    with pytest.raises(PluginCallError) as caught:
+        EventStream(plugin).next()
+    assert str(caught.value) == "plugin ticker: next_batch failed: return code NOT_SUPPORTED"
+    assert library.errors_read == 0
 
 
 @pytest.mark.clause("TS-NOW")
