@@ -357,6 +357,14 @@ def test_every_type_prints_as_libsinsp_prints_it(spec):
         '{"evt.num":2,"v3demo.addr":"10.0.0.2","v3demo.digits":[2,20,200],"v3demo.even":true,"v3demo.odd":null}'
 
 
+@pytest.mark.clause("V3-SET-RULES")
+def test_a_refused_3x_plugin_is_named_by_its_location():
+    registry, _ = load("fake_plugins.v3_demo")
+    with pytest.raises(LoadError) as caught:
+        registry.load(open_library("fake_plugins.v3_demo"))
+    assert str(caught.value) == "cannot load plugin fake_plugins.v3_demo: found another plugin with name v3demo. Aborting."
+
+
 @pytest.mark.clause("V3-FIELD-ARGS")
 def test_argument_errors_are_found_when_the_format_or_filter_compiles():
     from reference.errors import PlugrefError

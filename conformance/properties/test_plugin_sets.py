@@ -8,6 +8,9 @@ from conformance.harness import try_load
 from conformance.strategies import ids, plugin_sets
 from fake_plugins.misbehaving import CONFLICTING_PAIRS, WELL_BEHAVED_EXTRACTOR, WELL_BEHAVED_SOURCE, variant
 from reference.contract.fields import BUILTIN_EVENT_FIELDS
+from fake_plugins.defined import DefinedLibrary
+from reference.errors import LoadError
+from reference.host.loader import loaded_plugin, read_info
 from reference.host.registry import PluginRegistry
 
 ALL = "every source"
@@ -88,6 +91,76 @@ def test_conflicting_pairs_each_load_alone_but_not_together(name):
     plugin, error = try_load(second, registry)
     assert error.clause == clause
     assert [p.name for p in registry.plugins] == [first["name"]]
+
+
+TICKER_ID = 1073741826  # WELL_BEHAVED_SOURCE's ID (2^30 + 2, in the private block)
+
+
+@pytest.mark.clause("PLUGIN-NAME-UNIQUE", "SRC-ID-UNIQUE", "SRC-EXCLUSIVE", "FIELD-OVERLAP")
+@pytest.mark.parametrize("second, message", [
+    (variant(WELL_BEHAVED_EXTRACTOR, name="ticker"),
+     "cannot load plugin definition:ticker: found multiple plugins with name ticker. Aborting."),
+    (variant(WELL_BEHAVED_SOURCE, name="other", event_source="other"),
+     f"cannot load plugin definition:other: source plugin other has ID {TICKER_ID}, already used by source "
+     "plugin ticker"),
+    (variant(WELL_BEHAVED_SOURCE, name="other", id=TICKER_ID + 1),
+     "cannot load plugin definition:other: event source ticker is already provided by source plugin ticker; "
+     "only one source plugin per event source may be loaded"),
+    (variant(WELL_BEHAVED_EXTRACTOR, fields=[{"type": "string", "name": "ticker.label", "desc": "d"}]),
+     "cannot load plugin definition:tagger: plugin tagger: field ticker.label is defined twice for event source "
+     "ticker: by plugin ticker and by plugin tagger"),
+])
+def test_set_refusals_word_for_word(second, message):
+    registry = PluginRegistry()
+    assert try_load(WELL_BEHAVED_SOURCE, registry)[1] is None
+    assert str(try_load(second, registry)[1]) == message
+    # the same refusal for a plugin initialised apart and then added
+    library = DefinedLibrary(second)
+    plugin = loaded_plugin(library, read_info(library))
+    plugin.init("")
+    with pytest.raises(LoadError) as caught:
+        registry.add(plugin)
+    assert str(caught.value) == message
+    assert [p.name for p in registry.plugins] == ["ticker"]
+
+
+@pytest.mark.clause("FIELD-OVERLAP")
+def test_a_builtin_field_and_extractors_for_every_source_are_named_in_the_overlap():
+    builtin = variant(WELL_BEHAVED_SOURCE, fields=[{"type": "uint64", "name": "evt.num", "desc": "again"}])
+    assert str(try_load(builtin)[1]) == ("cannot load plugin definition:ticker: plugin ticker: field evt.num is "
+                                         "defined twice for event source ticker: by the framework (built-in field) "
+                                         "and by plugin ticker")
+    registry = PluginRegistry()
+    assert try_load(variant(WELL_BEHAVED_EXTRACTOR, extract_event_sources=[]), registry)[1] is None
+    again = variant(WELL_BEHAVED_EXTRACTOR, name="retagger", extract_event_sources=[])
+    assert str(try_load(again, registry)[1]) == ("cannot load plugin definition:retagger: plugin retagger: field "
+                                                 "tag.name is defined twice for any event source: by plugin tagger "
+                                                 "and by plugin retagger")
+
+
+@pytest.mark.clause("SRC-ID-RULES")
+def test_id_errors_and_warning_word_for_word():
+    registry = PluginRegistry()
+    assert str(try_load(variant(WELL_BEHAVED_SOURCE, id=0), registry)[1]) == (
+        "cannot load plugin definition:ticker: source plugin ticker has ID 0, which is not a valid source plugin ID "
+        "(0 is reserved as the zero value)")
+    # a name the kept registry lists gets its registered ID as a hint (dummy_c: ID 4)
+    assert str(try_load(variant(WELL_BEHAVED_SOURCE, name="dummy_c", id=0), registry)[1]) == (
+        "cannot load plugin definition:dummy_c: source plugin dummy_c has ID 0, which is not a valid source plugin ID "
+        "(0 is reserved as the zero value); the plugin registry gives dummy_c ID 4")
+    assert str(try_load(variant(WELL_BEHAVED_SOURCE, id=2**31), registry)[1]) == (
+        "cannot load plugin definition:ticker: source plugin ticker has ID 2147483648, in the block reserved for the "
+        "framework (plugins may use IDs up to 2147483647)")
+    assert try_load(variant(WELL_BEHAVED_SOURCE, id=2**31 - 1), registry)[1] is None
+    assert registry.warnings == []
+    plugin, _ = try_load(variant(WELL_BEHAVED_SOURCE, name="dev", id=999, event_source="dev"), registry)
+    assert registry.warnings == ["source plugin dev uses ID 999, reserved for development: its events may be "
+                                 "confused with those of other plugins in development"]
+    # an extractor has no ID to warn about: adding one answers no warning
+    library = DefinedLibrary(WELL_BEHAVED_EXTRACTOR)
+    extractor = loaded_plugin(library, read_info(library))
+    extractor.init("")
+    assert registry.add(extractor) is None and len(registry.warnings) == 1
 
 
 @pytest.mark.clause("SRC-ID-RULES")
