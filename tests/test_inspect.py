@@ -28,6 +28,22 @@ def inspect(capsys, *args) -> tuple[int, list[str], str]:
     return code, out.splitlines(), err
 
 
+@pytest.mark.clause("EVT-FIELDS")
+def test_time_fields_are_local_but_iso8601_is_utc(capsys, tmp_path):
+    from conformance.adapters.reference import local_time
+
+    # the last nanosecond of a second, 05:20:00 UTC, in a zone 5:30 ahead of UTC (POSIX TZ, no tz database needed)
+    definition = variant(SOURCE_DEFINITION, events=[{"ts": 1_650_000_000_999_999_999, "values": {"x.i": 7}}])
+    path = tmp_path / "xsrc.yaml"
+    path.write_text(yaml.safe_dump(definition, sort_keys=False))
+    with local_time("IST-5:30"):
+        code, lines, _ = inspect(capsys, "-H", str(path), "-I", "xsrc", "-p",
+                                 "%evt.time|%evt.time.s|%evt.datetime|%evt.datetime.s|%evt.time.iso8601")
+    assert code == 0
+    assert lines == ["10:50:00.999999999|10:50:00|2022-04-15 10:50:00.999999999|2022-04-15 10:50:00|"
+                     "2022-04-15T05:20:00.999999999+0000"]
+
+
 @pytest.mark.clause("EVT-FIELDS", "OUTPUT-FORMAT")
 def test_builtin_fields(capsys, utc, xsrc):
     fmt = ("*%evt.num|%evt.time|%evt.time.s|%evt.time.iso8601|%evt.datetime|%evt.datetime.s|%evt.rawtime|"
