@@ -61,6 +61,27 @@ def test_an_unknown_load_plugins_name_names_the_file():
     assert caught.value.clause == "CONFIG-LOAD-PLUGINS"
 
 
+@pytest.mark.clause("CONFIG-ERRORS", "YAML-LIMITS")
+@pytest.mark.parametrize("text, where, what", [
+    ("plugins:\n  - name: a\n    library_path: m\n    init_config: " + "[" * 300 + "]" * 300 + "\n", "conf.yaml:4",
+     "not valid YAML: nesting deeper than 200 levels"),
+    ("a: 1\nb: &x [*x]\n", "conf.yaml:2", "not valid YAML: an alias refers to a value that contains it"),
+], ids=["deep", "recursive-alias"])
+def test_yaml_errors_word_for_word(text, where, what):
+    # The message is the problem alone, on one line: its line is in the prefix, not PyYAML's report after it.
+    error = error_of(text)
+    assert str(error) == f"{PREFIX} ({where}): {what}"
+
+
+@pytest.mark.clause("CONFIG-ERRORS")
+@pytest.mark.parametrize("text, line", [("a: \x00\n", 1), ("a: 1\nb: [1, \x07]\n", 2), ("a: 1\r\n\r\nb: \x1b\n", 3)])
+def test_a_control_character_is_a_yaml_error_on_its_line(text, line):
+    # YAML allows no C0 control character but tab and line breaks; the error has the character's line.
+    error = error_of(text)
+    assert str(error).startswith(f"{PREFIX} (conf.yaml:{line}): not valid YAML: ")
+    assert "\n" not in str(error) and "unicode string" not in str(error)
+
+
 @pytest.mark.clause("CONFIG-LIBRARY-PATH")
 def test_a_path_outside_the_plugins_directory_names_file_line_and_directory():
     error = error_of("plugins:\n  - name: a\n    library_path: m\n  - name: b\n    library_path: ../x.so\n")
@@ -77,7 +98,8 @@ def test_a_path_outside_the_plugins_directory_names_file_line_and_directory():
 @pytest.mark.parametrize("path, directory, resolved", [
     ("", "/plugins", ""), ("/abs/p.so", "/plugins", "/abs/p.so"), ("sub/p.so", "/plugins/", "/plugins/sub/p.so"),
     ("p.so", "/plugins//", "/plugins/p.so"), ("fake_plugins.counter", "/plugins", "fake_plugins.counter"),
-    ("p.so", "/opt/X", "/opt/X/p.so"), ("p.so", "/opt/d ", "/opt/d /p.so"), ("p.so", "/", "/p.so"),
+    ("p.so", "/opt/X", "/opt/X/p.so"), ("p.so", "/opt/pluginsX", "/opt/pluginsX/p.so"),
+    ("p.so", "/opt/d ", "/opt/d /p.so"), ("p.so", "/", "/p.so"),
 ])
 def test_library_paths_resolve(path, directory, resolved):
     assert resolve_library_path(path, directory) == resolved
