@@ -12,7 +12,8 @@ from fake_plugins.misbehaving import variant
 from reference.host.engine import EventStream
 from reference.host.event_fields import EventContext, FieldTable
 from reference.filter import And, Check, FieldRef, FilterError, Identifier, ListValue, Not, Or, compile_filter, parse
-from reference.filter.ast import to_text
+from reference.filter.ast import Literal, Transformer, to_text
+from reference.filter.parser import parse_transformer
 from reference.host.registry import PluginRegistry
 
 
@@ -205,6 +206,98 @@ def test_depth_limit():
     with pytest.raises(FilterError, match="exceeded max depth limit of 50"):
         parse("(" * 60 + "a.b exists" + ")" * 60, max_depth=50)
     parse("(" * 40 + "a.b exists" + ")" * 40, max_depth=50)
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-DEPTH")
+@pytest.mark.parametrize("text, max_depth, refused_at", [
+    ("((a.b exists))", 2, None), ("(((a.b exists)))", 2, 3),
+    # the limit is on nesting: a closed bracket gives its level back
+    ("(a.b exists) and (c.d exists) and (e.f exists)", 1, None), ("(a.b exists) and ((c.d exists))", 1, 19),
+    # a transformer's brackets nest like the others
+    ("tolower(tolower(a.b)) = x", 2, None), ("(tolower(a.b) = x)", 1, 9),
+    ("tolower(a.b) = tolower(c.d) and tolower(e.f) exists", 1, None),
+    ("tolower(a.b) = x and tolower(toupper(c.d)) = y", 1, 37),
+])
+def test_the_depth_limit_counts_open_brackets(text, max_depth, refused_at):
+    # Falco's limit is 1000 (tests/test_filter_limits.py); the parser takes the limit as a parameter, and a
+    # small one shows where it counts: the index just after the bracket one too deep.
+    if refused_at is None:
+        parse(text, max_depth=max_depth)
+        return
+    with pytest.raises(FilterError) as caught:
+        parse(text, max_depth=max_depth)
+    assert caught.value.reason == f"exceeded max depth limit of {max_depth}"
+    assert caught.value.position.idx == refused_at
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-ERRORS")
+@pytest.mark.parametrize("text, message", [
+    ("", "filter error: filter input string is empty"),
+    (" \t\b\r\n", "filter error: filter input string is empty"),
+    # \f and \v are not blanks for libsinsp (space, \t, \b, \r, \n are): the input is not empty
+    ("\f", "filter error at index 0, line 1, column 1: expected a '(' token, a field check, or an identifier"),
+    ("a.b exists and )", "filter error at index 15, line 1, column 16: expected a '(' token, a field check, or an "
+                         "identifier"),
+    ("a.b = val(c.d", "filter error at index 13, line 1, column 14: expected a ')' token closing the transformer"),
+    ("a.b = oneof not c.d exists", "filter error at index 12, line 1, column 13: unexpected token after 'oneof', "
+                                   "expecting 'or', 'and'"),
+])
+def test_syntax_errors_word_for_word(text, message):
+    with pytest.raises(FilterError) as caught:
+        parse(text)
+    assert str(caught.value) == message
+    assert caught.value.clause == "FILTER-GRAMMAR"
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-MODIFIERS")
+@pytest.mark.parametrize("text, tree", [
+    ("X", Identifier("X")),
+    # a modifier word not followed by a blank or '(' is part of a plain value
+    ("a.b = oneofX", Check(FieldRef("a.b"), "=", "oneofX")),
+    ("a.b = allofX or c.d exists", Or((Check(FieldRef("a.b"), "=", "allofX"), Check(FieldRef("c.d"), "exists")))),
+    # `or` and `not` after a modifier word are not list names: the word is a plain value
+    ("a.b = oneof or c.d exists", Or((Check(FieldRef("a.b"), "=", "oneof"), Check(FieldRef("c.d"), "exists")))),
+    ("a.b = anyof and c.d exists", And((Check(FieldRef("a.b"), "=", "anyof"), Check(FieldRef("c.d"), "exists")))),
+    ("a.b = oneof names", Check(FieldRef("a.b"), "=", Identifier("names"), modifier="oneof")),
+    # a field operand of a multi-operand transformer keeps its argument
+    ("concat(a.b[k], c.d) = v", Check(Transformer("concat", (FieldRef("a.b", "k"), FieldRef("c.d"))), "=", "v")),
+    ("join(',', a.b['k 2']) = v", Check(Transformer("join", (Literal(","), FieldRef("a.b", "k 2"))), "=", "v")),
+])
+def test_grammar_edges(text, tree):
+    assert parse(text) == tree
+
+
+@pytest.mark.clause("OUTPUT-TRANSFORMERS", "FILTER-GRAMMAR")
+def test_a_transformer_token_is_read_where_it_starts_and_refused_where_none_does():
+    # An output format's %token: the expression and the index where it ends.
+    assert parse_transformer("%tolower(x.y)[a] z", 1) == (Transformer("tolower", (FieldRef("x.y"),), "a"), 16)
+    with pytest.raises(FilterError) as caught:
+        parse_transformer("%x.y", 1)
+    assert str(caught.value) == "filter error at index 1, line 1, column 2: expected a valid transformer"
+
+
+@pytest.mark.clause("FILTER-ERRORS")
+@pytest.mark.parametrize("text, message", [
+    # the spec's example: a value that is not a number, at the value
+    ("evt.num > 1 and evt.num = abc", "filter error at index 26, line 1, column 27: abc is not a valid number"),
+    # a list name nobody resolved, at the name (after a modifier too)
+    ("x.word = a and x.word in mylist", "filter error at index 25, line 1, column 26: unexpected identifier 'mylist'"),
+    ("x.word = a and x.word = oneof mylist",
+     "filter error at index 30, line 1, column 31: unexpected identifier 'mylist'"),
+    # errors of a whole check, at its start, whatever its left and right sides are
+    ("x.i = 1 and tolower(x.i) = a", "filter error at index 12, line 1, column 13: can't add field transformer: type "
+                                     "'UINT64' is not supported by 'tolower' transformer applied on field 'x.i'"),
+    ("x.word = a and x.i in tolower(x.word)", "filter error at index 15, line 1, column 16: field 'x.i' has type "
+                                              "'UINT64' while the right-hand side field 'tolower(x.word)' has "
+                                              "incompatible type 'CHARBUF'"),
+    ("x.word = a and x.i contains oneof (a)", "filter error at index 15, line 1, column 16: 'contains' operator not "
+                                              "supported for numeric filters"),
+])
+def test_compile_errors_point_at_the_check_or_at_the_value(text, message):
+    registry, _, _ = loaded([])
+    with pytest.raises(FilterError) as caught:
+        compile_filter(parse(text), FieldTable(registry, "x"))
+    assert str(caught.value) == message
 
 
 @pytest.mark.clause("FILTER-ESCAPES")
