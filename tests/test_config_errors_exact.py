@@ -139,3 +139,52 @@ def test_the_file_is_falco_yaml_unless_named():
     with pytest.raises(ConfigError) as caught:
         parse_config("plugins: 3\n")
     assert str(caught.value).startswith(f"{PREFIX} (falco.yaml:1): ")
+
+
+@pytest.mark.clause("CONFIG-ERRORS")
+@pytest.mark.parametrize("data, line, offset", [(b"a: 1\nb: \xff\n\n\n", 2, 8), (b"\nb: \xfe", 2, 4), (b"\xc3", 1, 0)])
+def test_a_file_that_is_not_utf8_names_the_line_of_the_bad_byte(tmp_path, data, line, offset):
+    path = tmp_path / "falco.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (f"{PREFIX} ({path}:{line}): not valid YAML: the file is not UTF-8 "
+                                 f"(byte 0x{data[offset]:02x} at offset {offset})")
+    assert caught.value.clause == "CONFIG-ERRORS"
+
+
+@pytest.mark.clause("CONFIG-ERRORS")
+def test_an_empty_library_path_is_a_config_error():
+    error = error_of("plugins:\n  - name: a\n    library_path: ''\n")
+    assert str(error) == f"{PREFIX} (conf.yaml:2): could not load plugins config: plugin 'a' has an empty 'library_path'"
+    assert error.clause == "CONFIG-ERRORS"
+
+
+MIB_16 = 16 * 1024 * 1024
+
+
+def init_config_of_json_size(size: int) -> str:
+    """A plugins entry whose init_config is sent as exactly `size` characters of compact JSON:
+    {"a":[1023 aliases of a 16382-character string],"b":"<filler>"}."""
+    fixed = 2 + len('"a":') + (2 + 1023 * (16382 + 2) + 1022) + 1 + len('"b":') + 2
+    items = ", ".join(["*s"] * 1022)
+    return (f"plugins:\n  - name: a\n    library_path: m\n    init_config:\n      a: [&s {'x' * 16382}, {items}]\n"
+            f"      b: {'y' * (size - fixed)}\n")
+
+
+@pytest.mark.clause("YAML-LIMITS")
+def test_init_config_may_expand_to_16_mib_of_json_and_no_more():
+    [entry] = parse_config(init_config_of_json_size(MIB_16)).plugins
+    assert len(entry.init_config) == MIB_16
+    error = error_of(init_config_of_json_size(MIB_16 + 1))
+    assert str(error) == (f"{PREFIX} (conf.yaml:5): could not load plugins config: init_config expands to more than "
+                          f"16777216 characters of JSON (YAML aliases count as copies)")
+    assert error.clause == "YAML-LIMITS"
+
+
+@pytest.mark.clause("CONFIG-ERRORS")
+@pytest.mark.parametrize("init_config, kind", [("{a: {[x]: 1}}", "sequence"), ("{a: [1, {? {x: 1} : 1}]}", "mapping")])
+def test_a_collection_as_a_key_deep_in_init_config_names_the_file_and_line(init_config, kind):
+    error = error_of(f"plugins:\n  - name: a\n    library_path: m\n    init_config: {init_config}\n")
+    assert str(error) == f"{PREFIX} (conf.yaml:4): could not load plugins config: init_config: a {kind} cannot be a " \
+                         f"mapping key"
