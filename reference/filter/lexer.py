@@ -77,9 +77,6 @@ class Cursor:
             self.idx += 1
         return self.idx > start
 
-    def next_is_blank(self) -> bool:
-        return self.idx < len(self.text) and self.text[self.idx] in BLANKS
-
     def regex(self, pattern: re.Pattern) -> str | None:
         match = pattern.match(self.text, self.idx)
         if not match:
