@@ -280,6 +280,7 @@ def test_a_transformer_token_is_read_where_it_starts_and_refused_where_none_does
 @pytest.mark.parametrize("text, message", [
     # the spec's example: a value that is not a number, at the value
     ("evt.num > 1 and evt.num = abc", "filter error at index 26, line 1, column 27: abc is not a valid number"),
+    ("x.i = 1 and x.i > 1.5", "filter error at index 18, line 1, column 19: 1.5 is not a valid number"),
     # a list name nobody resolved, at the name (after a modifier too)
     ("x.word = a and x.word in mylist", "filter error at index 25, line 1, column 26: unexpected identifier 'mylist'"),
     ("x.word = a and x.word = oneof mylist",
