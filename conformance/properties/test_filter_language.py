@@ -105,6 +105,34 @@ def test_printing_then_parsing_gives_the_same_tree(node):
     assert parse(to_text(node)) == node
 
 
+@pytest.mark.clause("FILTER-PRINT", "FILTER-ESCAPES")
+@pytest.mark.parametrize("node, text", [
+    # an argument is bare unless it must be quoted
+    (Check(FieldRef("a.b", "k"), "exists"), "a.b[k] exists"),
+    (Check(FieldRef("a.b", "k 2"), "exists"), 'a.b["k 2"] exists'),
+    (Check(Transformer("tolower", (FieldRef("a.b", "k"),), "1"), "=", "x"), "tolower(a.b[k])[1] = x"),
+    # a value ending in a backslash: `\\"` would not close the string, `\ ` reads as one backslash
+    (Check(FieldRef("a.b"), "=", "abc\\"), 'a.b = "abc\\ "'),
+    (Check(FieldRef("a.b"), "=", "\\"), 'a.b = "\\ "'),
+    (Check(FieldRef("a.b"), "=", "a\\b"), 'a.b = "a\\\\b"'),
+    (Check(Transformer("join", (Literal("x\\"), FieldRef("a.b"))), "exists"), 'join("x\\ ",a.b) exists'),
+])
+def test_printing_examples(node, text):
+    assert to_text(node) == text
+    assert parse(text) == node
+
+
+@pytest.mark.clause("FILTER-PRINT")
+def test_trees_are_equal_when_their_text_means_the_same():
+    # Positions are not part of a tree: the same check anywhere is the same; any other part tells them apart.
+    assert parse(" a.b = 1") == parse("a.b = 1") and len({parse(" a.b = 1"), parse("a.b = 1")}) == 1
+    different = ["a.b = 1", "a.b = 2", "a.c = 1", "a.b != 1", "a.b[k] = 1", "a.b = oneof (1)", "a.b = anyof (1)"]
+    assert len({parse(t) for t in different}) == len(different)
+    assert all(parse(t) != parse(u) for t in different for u in different if t != u)
+    assert parse("m1") == parse(" m1") and parse("m1") != parse("m2") and parse("m1") != parse("a.b = m1")
+    assert parse("a.b in m1") != parse("a.b in m2")
+
+
 @pytest.mark.clause("FILTER-OPERATORS")
 @given(conditions(max_leaves=3), conditions(max_leaves=3), event_lists)
 def test_de_morgan_and_double_negation(a, b, events):
