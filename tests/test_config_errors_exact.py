@@ -165,11 +165,11 @@ MIB_16 = 16 * 1024 * 1024
 
 def init_config_of_json_size(size: int) -> str:
     """A plugins entry whose init_config is sent as exactly `size` characters of compact JSON:
-    {"a":[1023 aliases of a 16382-character string],"b":"<filler>"}."""
-    fixed = 2 + len('"a":') + (2 + 1023 * (16382 + 2) + 1022) + 1 + len('"b":') + 2
+    {"a":[1023 aliases of a 16382-character string],"b":"<filler>","c":{},"d":[]}."""
+    fixed = 2 + len('"a":') + (2 + 1023 * (16382 + 2) + 1022) + 1 + len('"b":') + 2 + len(',"c":{},"d":[]')
     items = ", ".join(["*s"] * 1022)
     return (f"plugins:\n  - name: a\n    library_path: m\n    init_config:\n      a: [&s {'x' * 16382}, {items}]\n"
-            f"      b: {'y' * (size - fixed)}\n")
+            f"      b: {'y' * (size - fixed)}\n      c: {{}}\n      d: []\n")
 
 
 @pytest.mark.clause("YAML-LIMITS")
