@@ -349,6 +349,33 @@ def test_bad_escapes(quoted, message):
         parse(f"a.b = {quoted}")
 
 
+@pytest.mark.clause("FILTER-ESCAPES", "FILTER-ERRORS")
+@pytest.mark.parametrize("quoted, message", [
+    (r"'a\"b'", "invalid \\\" escape in '-quoted string"), (r'"a\'b"', "invalid \\' escape in \"-quoted string"),
+    (r'"a\qb"', "unsupported string escape sequence: \\q"), (r'"a\Xb"', "unsupported string escape sequence: \\X"),
+    (r'"\x4"', "truncated hex char escape sequence"), (r'"\x"', "truncated hex char escape sequence"),
+    (r'"\x4g"', "invalid hex char escape sequence: 4g"), (r'"\x4X"', "invalid hex char escape sequence: 4X"),
+    (r'"\xG1"', "invalid hex char escape sequence: G1"), ('"abc', 'unterminated "-quoted string'),
+])
+def test_bad_escapes_are_reported_at_the_start_of_the_string(quoted, message):
+    # the parser stops at the string it cannot read: index 6 of `a.b = "..."`
+    with pytest.raises(FilterError) as caught:
+        parse(f"a.b = {quoted}")
+    assert str(caught.value) == f"filter error at index 6, line 1, column 7: {message}"
+    assert caught.value.clause == "FILTER-GRAMMAR"
+
+
+@pytest.mark.clause("FILTER-ESCAPES")
+@pytest.mark.parametrize("quoted, value", [
+    (r'"\xAF\xaf\x4A\x4a\x09"', "\xaf\xaf\x4a\x4a\t"), (r'"\xfF"', "\xff"),
+    # only " and ' delimit strings: X is a plain value
+    ("Xab", "Xab"), ("XabX", "XabX"),
+])
+def test_hex_escapes_in_either_case_and_plain_values(quoted, value):
+    assert parse(f"a.b = {quoted}") == Check(FieldRef("a.b"), "=", value)
+    assert parse(f"a.b in ({quoted})") == Check(FieldRef("a.b"), "in", ListValue((value,)))
+
+
 @pytest.mark.clause("FILTER-MIXED-ANDOR")
 @given(conditions(max_leaves=4), conditions(max_leaves=4), conditions(max_leaves=4))
 def test_mixed_and_or_without_brackets_follows_precedence(a, b, c):
