@@ -269,6 +269,13 @@ def test_the_depth_limit_counts_open_brackets(text, max_depth, refused_at):
     ("a.b = val(c.d", "filter error at index 13, line 1, column 14: expected a ')' token closing the transformer"),
     ("a.b = oneof not c.d exists", "filter error at index 12, line 1, column 13: unexpected token after 'oneof', "
                                    "expecting 'or', 'and'"),
+    # the last token is a quoted string as written, quotes included
+    ('a.b = "x y" c', "filter error at index 12, line 1, column 13: unexpected token after '\"x y\"', expecting 'or', "
+                      "'and'"),
+    # a word operator at the very end has no blank after it
+    ("a.b contains", "filter error at index 4, line 1, column 5: expected a valid check operator: one of 'exists', "
+                     "'<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', "
+                     "'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'"),
 ])
 def test_syntax_errors_word_for_word(text, message):
     with pytest.raises(FilterError) as caught:
