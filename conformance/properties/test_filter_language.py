@@ -116,6 +116,14 @@ def test_printing_then_parsing_gives_the_same_tree(node):
     (Check(FieldRef("a.b"), "=", "\\"), 'a.b = "\\ "'),
     (Check(FieldRef("a.b"), "=", "a\\b"), 'a.b = "a\\\\b"'),
     (Check(Transformer("join", (Literal("x\\"), FieldRef("a.b"))), "exists"), 'join("x\\ ",a.b) exists'),
+    # the forms of FILTER-PRINT
+    (Not(Check(FieldRef("a.b"), "exists")), "not a.b exists"),
+    (Not(Not(Check(FieldRef("a.b"), "exists"))), "not (not a.b exists)"),
+    (And((Identifier("m"), Or((Check(FieldRef("a.b"), "exists"), Not(Identifier("n")))))), "(m and (a.b exists or not n))"),
+    (Check(FieldRef("a.b"), "in", Identifier("names")), "a.b in names"),
+    (Check(FieldRef("a.b"), "=", Identifier("names"), modifier="anyof"), "a.b = anyof names"),
+    (Check(FieldRef("a.b"), "=", ListValue(("x", "y z", "")), modifier="oneof"), 'a.b = oneof (x, "y z", "")'),
+    (Check(FieldRef("a.b"), "=", Transformer("val", (FieldRef("c.d"),))), "a.b = val(c.d)"),
 ])
 def test_printing_examples(node, text):
     assert to_text(node) == text
