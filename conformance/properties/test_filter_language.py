@@ -277,6 +277,10 @@ def test_the_depth_limit_counts_open_brackets(text, max_depth, refused_at):
     ("a.b = val(c.d", "filter error at index 13, line 1, column 14: expected a ')' token closing the transformer"),
     ("a.b = oneof not c.d exists", "filter error at index 12, line 1, column 13: unexpected token after 'oneof', "
                                    "expecting 'or', 'and'"),
+    # only \r and \n start lines
+    ("aX.b = 1 c", "filter error at index 9, line 1, column 10: unexpected token after '1', expecting 'or', 'and'"),
+    ("(a.b exists) c", "filter error at index 13, line 1, column 14: unexpected token after ')', expecting 'or', "
+                       "'and'"),
     # the last token is a quoted string as written, quotes included
     ('a.b = "x y" c', "filter error at index 12, line 1, column 13: unexpected token after '\"x y\"', expecting 'or', "
                       "'and'"),
