@@ -138,7 +138,8 @@ def _project_copy(workdir: Path, module: str, tests: list[str]) -> None:
         "source_paths": ["reference"],
         "only_mutate": [module],
         "also_copy": [n for n in COPIED if n != "reference"],
-        "pytest_add_cli_args": ["-q", "-p", "no:cacheprovider"],
+        # Fastest covering tests first (conformance/mutation_order.py): with -x, a killed mutant dies sooner.
+        "pytest_add_cli_args": ["-q", "-p", "no:cacheprovider", "-p", "conformance.mutation_order"],
         "pytest_add_cli_args_test_selection": [t for t in tests if (workdir / t).exists()],
         "use_git_change_detection": False,
         "timeout_multiplier": 5.0,
