@@ -238,6 +238,15 @@ def test_a_macro_condition_error_is_located_in_the_macro_condition():
      "Invalid required version 'y' for plugin 'q'", ("required plugin versions entry", "p")),
     ([{"name": "p", "version": "1.0.0", "alternatives": [{"name": "p", "version": "2.0.0"}]}], "LOAD_ERR_VALIDATE",
      "Defined multiple alternative version requirements for plugin 'p'", ("required plugin versions entry", "p")),
+    # Keys of an entry and of an alternative are read like any item's, located in the items that hold them.
+    ([{"version": "1.0.0"}], "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'name'",
+     ("required plugin versions", "")),
+    ([{"name": ["p"], "version": "1.0.0"}], "LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value",
+     ("value for 'name'", "")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": [{"version": "2.0.0"}]}], "LOAD_ERR_YAML_VALIDATE",
+     "Item has no mapping for key 'name'", ("required plugin versions entry", "p")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": [{"name": {"q": 1}, "version": "2.0.0"}]}],
+     "LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", ("value for 'name'", "")),
 ])
 def test_malformed_requirements_with_codes_and_locations(entries, code, message, location):
     with pytest.raises(RulesLoadError) as caught:
@@ -245,6 +254,8 @@ def test_malformed_requirements_with_codes_and_locations(entries, code, message,
     error = caught.value.results.first_error()
     assert (error.code, error.message) == (code, message)
     assert location in [(loc.item_type, loc.item_name) for loc in error.locations]
+    assert [(loc.item_type, loc.item_name) for loc in error.locations][:2] == [("rules content", ""),
+                                                                               ("required plugin versions", "")]
     assert all(loc.file == "f0.yaml" for loc in error.locations)
 
 
