@@ -275,7 +275,12 @@ def markdown_section(merged: dict) -> str:
              "reference/ with the tests that cover it, and rewrites this table from "
              "`conformance/data/mutation-scores.json`. Equivalent mutants (no behaviour tells them apart "
              "from the original) are listed with their reason in `conformance/data/equivalent-mutants.yaml`; "
-             "score = killed / (mutants − equivalent − not run). Not run = not reached within the budget.", "",
+             "score = killed / (mutants − equivalent − not run). Not run = not reached within the budget. "
+             "A survivor no behaviour can tell apart is listed with `--equivalent MUTANT \"reason\"` (its change is "
+             "taken from the last run and checked on every later one; `--drop-stale` removes entries whose mutant "
+             "changed, is gone or is killed now). Each mutant's covering tests run fastest first "
+             "(`conformance/mutation_order.py`), and the native test plugins are compiled once per run, not once per "
+             "mutant, so a module of 600-900 mutants is measured in 5-15 minutes on one core.", "",
              "| module | mutants | killed | survived | equivalent | not run | score |",
              "|---|---|---|---|---|---|---|"]
     for module in sorted(merged):
