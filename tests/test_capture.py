@@ -82,6 +82,9 @@ def test_read_events_carry_offset_header_and_payload():
     # Numbering is the consumer's: the reader has none to give; so is the source name (none given: "").
     assert second.to_plugin_event(2, "src") == PluginEvent(2, 6, 8, "src", b"")
     assert second.to_plugin_event(2) == PluginEvent(2, 6, 8, "", b"")
+    # The first event's ts (for evt.reltime) is the consumer's too, and goes through as given.
+    assert second.to_plugin_event(2, "src", first_ts=5).first_ts == 5
+    assert second.to_plugin_event(2, "src").first_ts is None
 
 
 @pytest.mark.clause("CAPTURE-FORMAT")
