@@ -47,7 +47,9 @@ MUTMUT = [sys.executable, "-c", "from mutmut.__main__ import cli; cli()"]
 # The tests that exercise each module in-process (mutmut only sees calls made in the test process, so
 # tests that run plugref as a subprocess cannot kill a mutant and are left out to save time).
 COVERING_TESTS: dict[str, list[str]] = {
-    "reference/filter/compiler.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
+    "reference/filter/compiler.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py",
+                                     # transformers, buffer and IP operands: the libs 0.2x language
+                                     "conformance/properties/test_current_language.py"],
     "reference/filter/parser.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
     "reference/filter/lexer.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_filter_language.py"],
     "reference/host/loader.py": ["tests/test_loader_edge_cases.py", "tests/test_loader_calls.py", "conformance/properties/test_plugin_checks.py",
