@@ -79,8 +79,29 @@ def test_read_events_carry_offset_header_and_payload():
     assert (first.offset, first.block_type, first.cpuid, first.flags, first.ts, first.tid, first.type,
             first.nparams, first.plugin_id, first.data) == (28, 0x221, 0, 0, 5, -1, 322, 2, 7, b"hello")
     assert second.offset == 28 + 60 and second.data == b""
-    # Numbering is the consumer's: the reader has none to give.
+    # Numbering is the consumer's: the reader has none to give; so is the source name (none given: "").
     assert second.to_plugin_event(2, "src") == PluginEvent(2, 6, 8, "src", b"")
+    assert second.to_plugin_event(2) == PluginEvent(2, 6, 8, "", b"")
+    # The first event's ts (for evt.reltime) is the consumer's too, and goes through as given.
+    assert second.to_plugin_event(2, "src", first_ts=5).first_ts == 5
+    assert second.to_plugin_event(2, "src").first_ts is None
+
+
+@pytest.mark.clause("CAPTURE-FORMAT")
+def test_only_a_plugin_event_becomes_a_framework_event():
+    open_exit = SHB + block(0x221, struct.pack("<H", 0) + struct.pack("<QqIHI", 11, 42, 30, 3, 2) + b"\1\0\0\0")
+    (syscall,) = read(open_exit)
+    with pytest.raises(ValueError) as caught:
+        syscall.to_plugin_event(1)
+    assert str(caught.value) == "event of type 3 at byte 28 is not a plugin event"
+
+
+@pytest.mark.clause("CAPTURE-BLOCK-TYPES")
+def test_an_evf_block_written_without_flags_has_flags_0():
+    raw = plugin_event_block(7, 9, b"z", block_type=0x222)
+    assert raw[8:10] == b"\0\0" and raw[10:14] == b"\0\0\0\0"  # cpuid 0, flags 0 (not state-only)
+    (got,) = read(SHB + raw)
+    assert (got.flags, got.state_only, got.data) == (0, False, b"z")
 
 
 @pytest.mark.clause("CAPTURE-FORMAT")
@@ -309,6 +330,10 @@ def test_gzip_damage_is_a_capture_error_and_absurd_lengths_are_capped():
 def test_a_broken_plugref_record_is_an_error():
     raw = SHB + block(PLUGREF_BLOCK_TYPE, b'{"plugins": 3}') + GOOD[28:]
     assert error_of(raw).offset == 28
+    # Only the zero padding is taken off the record: anything else after the JSON is damage.
+    for tail in (b"X", b"XX\0\0", b" \0x"):
+        raw = SHB + block(PLUGREF_BLOCK_TYPE, b'{"format":1,"plugins":[]}' + tail) + GOOD[28:]
+        assert error_of(raw).offset == 28
 
 
 # -- CAPTURE-PLUGIN-VERSION ----------------------------------------------------------------
@@ -335,7 +360,10 @@ def test_same_major_is_required_of_recorded_and_loaded_plugins():
     assert len(check_plugin_versions(recorded, {5: "1.0.0"})) == 1
     # A recorded plugin that is not loaded, or a loaded one not recorded: nothing to compare.
     assert check_plugin_versions(recorded, {42: "9.0.0"}) == []
-    assert "not x.y.z" in check_plugin_versions({1: ("p", "one")}, {1: "1.0.0"})[0]
+    assert check_plugin_versions({1: ("p", "one")}, {1: "1.0.0"}) == [
+        "plugin p (id 1): the capture records version 'one', which is not x.y.z"]
+    assert check_plugin_versions({1: ("p", "1.0.0")}, {1: "one"}) == [
+        "plugin p (id 1): the loaded plugin's version 'one' is not x.y.z"]
 
 
 @pytest.mark.clause("CAPTURE-PLUGIN-VERSION")
@@ -379,8 +407,12 @@ def test_plugref_reads_what_sysdig_writes_byte_for_byte(make_native, tmp_path, c
         [x + (-1, 0x221) for x in expected]  # EV_BLOCK_TYPE_V2_LARGE, as sysdig writes plugin events
     # And plugref writes the very same bytes for those events.
     raw = target.read_bytes()
-    raw = gzip.decompress(raw) if compress else raw
-    assert write([event(ts, pid, data) for ts, pid, data in expected]) == raw
+    events = [event(ts, pid, data) for ts, pid, data in expected]
+    if compress:
+        # The deflate data too (zlib level 6); only the gzip header's OS byte differs (CAPTURE-GZIP).
+        assert write(events, compress=True)[10:] == raw[10:]
+        raw = gzip.decompress(raw)
+    assert write(events) == raw
 
 
 @needs_sysdig

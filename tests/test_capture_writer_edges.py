@@ -3,6 +3,7 @@ write, the plugref record byte for byte, gzip chosen by suffix or flag and repro
 import gzip
 import io
 import struct
+import zlib
 
 import pytest
 
@@ -118,3 +119,63 @@ def test_a_bad_record_is_a_capture_error_word_for_word(body):
 def test_a_record_padded_with_nuls_reads():
     reader = read_capture(io.BytesIO(SHB + _record(b'{"plugins": [{"id": 3, "name": "a", "version": "1.0.0"}]}\0\0')))
     assert reader.plugins == {3: RecordedPlugin("a", "1.0.0")}
+
+
+class _Sink:
+    """A target with only write(): it keeps the size and the first 8 bytes (type, total length) of each write."""
+
+    def __init__(self):
+        self.size, self.heads = 0, []
+
+    def write(self, data):
+        self.size += len(data)
+        self.heads.append(bytes(data[:8]))
+        return len(data)
+
+
+@pytest.mark.clause("CAPTURE-FORMAT", "CAPTURE-BAD-FILE")
+def test_the_largest_payload_is_the_one_whose_block_is_64_mib():
+    # A 0x221 block is the payload and 52 bytes: type, length, cpuid, the 26-byte event header, two u32
+    # parameter lengths, the plugin ID and the trailer; a reader takes at most 64 MiB as one block.
+    sink = _Sink()
+    writer = CaptureWriter(sink)
+    writer.write(PluginEvent(1, 10, 5, "s", bytes(64 * 1024 * 1024 - 52)))
+    assert sink.heads[-1] == struct.pack("<II", 0x221, 64 * 1024 * 1024)
+    with pytest.raises(ValueError) as caught:
+        writer.write(PluginEvent(2, 10, 5, "s", bytes(64 * 1024 * 1024 - 51)))
+    assert str(caught.value) == "event data of 67108813 bytes does not fit in a 67108864-byte block (at most 67108812 bytes)"
+    assert writer.count == 1
+    writer.close()  # a target without flush() is not flushed, and nothing fails
+    assert sink.size == 28 + 64 * 1024 * 1024
+
+
+@pytest.mark.clause("CAPTURE-FORMAT")
+def test_count_is_the_number_of_events_written():
+    out = io.BytesIO()
+    with CaptureWriter(out) as writer:
+        assert writer.count == 0
+        for ts in range(3):
+            writer.write(PluginEvent(ts, ts, 5, "s", b"x"))
+            assert writer.count == ts + 1
+    assert len(list(read_capture(io.BytesIO(out.getvalue())))) == 3
+
+
+@pytest.mark.clause("CAPTURE-GZIP", "CAPTURE-SYSDIG-INTEROP")
+def test_gzip_data_is_deflated_at_zlib_default_level_as_sysdig_writes_it():
+    # libscap opens a -z capture with gzopen(path, "wb"): zlib's default level, 6. The events vary
+    # enough for levels 5, 6, 7 and 9 to give different deflate streams.
+    events = [PluginEvent(i, 1000 + i, 999, "s", f"message number {i % 37} ".encode() * (i % 5)) for i in range(3000)]
+    plain, packed = io.BytesIO(), io.BytesIO()
+    for out, compress in ((plain, False), (packed, True)):
+        with CaptureWriter(out, compress=compress) as writer:
+            for e in events:
+                writer.write(e)
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    level6 = deflate.compress(plain.getvalue()) + deflate.flush()
+    raw = packed.getvalue()
+    assert raw[:4] == b"\x1f\x8b\x08\x00"  # gzip, deflate, no flags (no file name)
+    assert raw[10:-8] == level6
+    for level in (5, 7, 9):
+        other = zlib.compressobj(level, zlib.DEFLATED, -15)
+        assert other.compress(plain.getvalue()) + other.flush() != level6
+    assert struct.unpack("<II", raw[-8:]) == (zlib.crc32(plain.getvalue()), len(plain.getvalue()))

@@ -72,3 +72,26 @@ def test_rules_files_is_a_list_or_one_name(text, files):
                                             ("priority: Critical\n", "Critical")])
 def test_priority_is_read_as_written(text, priority):
     assert parse_config(text).priority == priority
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING")
+@pytest.mark.parametrize("text, strategy", [
+    ("", "first"), ("rule_matching:\n", "first"), ("rule_matching: ~\n", "first"), ("rule_matching: first\n", "first"),
+    ("rule_matching: all\n", "all"), ("rule_matching: ALL\n", "all"), ("rule_matching: First\n", "first"),
+    ("rule_matching: aLl\n", "all"),
+])
+def test_rule_matching_is_first_or_all_in_any_case(text, strategy):
+    assert parse_config(text).rule_matching == strategy
+
+
+@pytest.mark.clause("CONFIG-RULE-MATCHING")
+@pytest.mark.parametrize("text, line, value", [
+    ("priority: info\nrule_matching: sometimes\n", 2, "sometimes"), ("rule_matching: firsts\n", 1, "firsts"),
+    ("rule_matching: ''\n", 1, ""), ("x: 1\n\nrule_matching: [all]\n", 3, ""), ("rule_matching: {a: 1}\n", 1, ""),
+])
+def test_any_other_rule_matching_is_falcos_error_with_its_line(text, line, value):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "f.yaml")
+    assert str(caught.value) == (f"Error reading config file (f.yaml:{line}): Unknown rule matching strategy "
+                                 f"\"{value}\"--must be one of first, all")
+    assert caught.value.clause == "CONFIG-RULE-MATCHING"

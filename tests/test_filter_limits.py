@@ -60,6 +60,24 @@ def test_past_the_limit_the_parser_says_so(capsys, xsrc, text):
     assert TOO_DEEP in err and "internal error" not in err
 
 
+def three_levels_per_bracket(brackets: int) -> str:
+    # `a or b and not (...)`: an or, an and and a not (three tree levels) for each bracket
+    text = "x.i = 1"
+    for _ in range(brackets):
+        text = f"x.i = 1 or x.i = 2 and not ({text})"
+    return text
+
+
+@pytest.mark.clause("FILTER-DEPTH")
+def test_the_tree_is_measured_as_well_as_the_brackets():
+    # 333 brackets hold 999 levels; a `not (...)` around them makes 1000 levels in 334 brackets, and
+    # `x and not (...)` 1001.
+    assert isinstance(parse("not (" + three_levels_per_bracket(333) + ")"), Not)
+    with pytest.raises(FilterError) as caught:
+        parse("x.i = 3 and not (" + three_levels_per_bracket(333) + ")")
+    assert str(caught.value) == f"filter error: {TOO_DEEP}"
+
+
 def chain(depth: int):
     node = Check(FieldRef("x.i"), "=", "1")
     for level in range(depth):

@@ -82,3 +82,31 @@ def test_survivors_listed_as_equivalent_since_the_run_are_recounted():
                                  "m.x__mutmut_2": {"change": "-c\n+e", "reason": "stale"}}})
     assert (merged["m.py"]["survived"], merged["m.py"]["equivalent"], merged["m.py"]["score"]) == (1, 1, 75.0)
     assert list(merged["m.py"]["survivors"]) == ["m.x__mutmut_2"]
+
+
+def test_entries_for_mutants_gone_or_killed_are_stale():
+    verdicts = {"m.a__mutmut_1": 1, "m.a__mutmut_2": 0, "m.a__mutmut_3": None}
+    equivalents = {"m.a__mutmut_1": {"change": "-a\n+b", "reason": "killed by a test since"},
+                   "m.a__mutmut_2": {"change": "-c\n+d", "reason": "still equivalent"},
+                   "m.a__mutmut_3": {"change": "-e\n+f", "reason": "not run: may still hold"},
+                   "m.a__mutmut_7": {"change": "-g\n+h", "reason": "renumbered away"}}
+    score = ModuleScore("m.py")
+    tally(score, verdicts, {"m.a__mutmut_2": "-c\n+d"}.__getitem__, equivalents)
+    assert (score.killed, score.equivalent, score.not_run) == (1, 1, 1)
+    assert score.stale_equivalents == ["m.a__mutmut_1", "m.a__mutmut_7"]
+
+
+def test_a_survivor_is_listed_as_equivalent_with_its_recorded_change(tmp_path, monkeypatch):
+    scores, listed = tmp_path / "scores.json", tmp_path / "equivalent.yaml"
+    scores.write_text('{"reference/y.py": {"mutants": 3, "killed": 1, "survived": 2, "equivalent": 0, "not_run": 0, '
+                      '"score": 33.3, "survivors": {"y.f__mutmut_1": "-    a = 1\\n+    a = 2", '
+                      '"y.f__mutmut_2": "-b\\n+c"}}}')
+    listed.write_text("# kept comment\n")
+    monkeypatch.setattr(mutation, "SCORES", scores)
+    monkeypatch.setattr(mutation, "EQUIVALENTS", listed)
+    assert main(["--equivalent", "y.f__mutmut_1", "a is never read"]) == 0
+    assert listed.read_text() == ("# kept comment\nreference/y.py:\n  y.f__mutmut_1:\n    change: |-\n"
+                                  "      -    a = 1\n      +    a = 2\n    reason: a is never read\n")
+    assert mutation.load_equivalents()["reference/y.py"]["y.f__mutmut_1"]["change"] == "-    a = 1\n+    a = 2"
+    assert '"score": 50.0' in scores.read_text()
+    assert main(["--equivalent", "y.f__mutmut_9", "no such survivor"]) == 1

@@ -82,6 +82,18 @@ int32_t plugin_next_batch(void *s, void *i, uint32_t *nevts, ev_t **evts) {
     *nevts = 3; *evts = NULL; return 0;
 #elif defined(HUGE_EVENT)
     batch[0].data = (const uint8_t *)scratch; batch[0].datalen = 0xF0000000u; *nevts = 1; *evts = batch; return 0;
+#elif defined(NULL_DATA)
+    /* A batch of NULL_DATA events, the first claiming DATALEN bytes at a NULL pointer. */
+    static ev_t many[NULL_DATA];
+    many[0].data = NULL; many[0].datalen = DATALEN; *nevts = NULL_DATA; *evts = many; return 0;
+#elif defined(ODD_PAYLOADS)
+    /* A payload with a NUL inside, and two empty ones: one at NULL, one at a non-NULL pointer. */
+    static const uint8_t with_nul[] = {'a', 'b', 0, 'c', 'd'};
+    static ev_t three[3];
+    three[0].data = with_nul; three[0].datalen = 5; three[0].ts = 1;
+    three[1].data = NULL; three[1].datalen = 0; three[1].ts = 2;
+    three[2].data = (const uint8_t *)"ignored"; three[2].datalen = 0; three[2].ts = 3;
+    *nevts = 3; *evts = three; return 0;
 #else
     if (counter > 3) { *nevts = 0; *evts = NULL; return 2; }
     snprintf(scratch, sizeof scratch, "event-%d", counter);
@@ -100,8 +112,13 @@ const char *plugin_event_to_string(void *s, const uint8_t *d, uint32_t n) {
 int32_t plugin_extract_fields(void *s, const void *e, uint32_t n, ef_t *f) {
     (void)s; (void)e;
     for (uint32_t k = 0; k < n; k++) {
+        if (f[k].arg != NULL && strcmp(f[k].arg, "absent") == 0) continue;  /* leaves field_present alone */
         f[k].field_present = true;
         if (f[k].arg == NULL) f[k].res_str = "<NULL arg>";
+        else if (strcmp(f[k].arg, "null") == 0) f[k].res_str = NULL;
+        else if (strcmp(f[k].arg, "badutf8") == 0) f[k].res_str = "bad\xff";
+        else if (strcmp(f[k].arg, "long") == 0)
+            f[k].res_str = "0123456789012345678901234567890123456789012345678901234567890123456789\xff";
         else { snprintf(scratch, sizeof scratch, "arg:%s", f[k].arg); f[k].res_str = scratch; }
     }
     return 0;
@@ -199,6 +216,45 @@ def test_copies_with_different_definitions_live_side_by_side(make_native):
     registry.shutdown()
 
 
+@pytest.mark.clause("NATIVE-MEMORY-COPY")
+def test_payloads_are_copied_by_their_length_not_to_a_nul(compile_plugin):
+    library = NativeLibrary(odd(compile_plugin, "payloads", ODD_PAYLOADS=None))
+    state, _ = library.init("")
+    instance, _ = library.open(state, "")
+    # A NUL inside a payload is data; an empty payload is b"" wherever its pointer points.
+    assert library.next_batch(state, instance) == (ReturnCode.SUCCESS, [Event(b"ab\0cd", 1), Event(b"", 2),
+                                                                        Event(b"", 3)])
+
+
+@pytest.mark.clause("NATIVE-MEMORY-COPY")
+def test_a_payload_that_changes_between_calls_is_passed_as_it_is_now(make_native):
+    library = NativeLibrary(make_native(WELL_BEHAVED_SOURCE))
+    state, _ = library.init("")
+    payload = bytearray(b"ticker.count=1")
+    event = Event(payload, 5, 9)  # the same event object both times, with a mutable payload
+    requests = [ExtractRequest(0, "ticker.count", "", FieldType.UINT64)]
+    assert library.extract_fields(state, event, requests) == ReturnCode.SUCCESS
+    assert requests[0].res_u64 == 1
+    payload[-1:] = b"2"
+    assert library.extract_fields(state, event, requests) == ReturnCode.SUCCESS
+    assert requests[0].res_u64 == 2
+
+
+@pytest.mark.clause("NATIVE-MEMORY-COPY")
+def test_request_lists_that_share_a_first_request_are_answered_each_for_itself(compile_plugin):
+    library = NativeLibrary(odd(compile_plugin, "sharedfirst"))
+    state, _ = library.init("")
+    event = Event(b"x", 1, 1)
+    first = ExtractRequest(0, "odd.arg", "one", FieldType.STRING)
+    second = ExtractRequest(0, "odd.arg", "two", FieldType.STRING)
+    third = ExtractRequest(0, "odd.arg", "three", FieldType.STRING)
+    # The plugin writes every answer of a call into one buffer, so all of a call's answers are its last one.
+    for asked, answer in [([first], "arg:one"), ([first, second], "arg:two"), ([first, third], "arg:three"),
+                          ([first], "arg:one")]:
+        assert library.extract_fields(state, event, asked) == ReturnCode.SUCCESS
+        assert [(r.field_present, r.res_str) for r in asked] == [(True, answer)] * len(asked)
+
+
 # NATIVE-EMPTY-ARG
 
 
@@ -280,10 +336,12 @@ def test_absurd_batches(compile_plugin, define, message):
 
 @pytest.mark.clause("NATIVE-BAD-INPUT")
 def test_invalid_utf8_name(compile_plugin):
+    path = odd(compile_plugin, "badname", BAD_NAME=None)
     with pytest.raises(LoadError) as error:
-        load(NativeLibrary(odd(compile_plugin, "badname", BAD_NAME=None)))
+        load(NativeLibrary(path))
     assert "plugin_get_name returned a string that is not valid UTF-8" in str(error.value)
     assert error.value.clause == "PLUGIN-INFO-STRINGS"
+    assert error.value.where == str(path)
 
 
 @pytest.mark.clause("NATIVE-BAD-INPUT")
@@ -317,6 +375,95 @@ def test_a_bad_definition_fails_init_with_a_clear_error(native_build, tmp_path, 
     assert f"Could not initialize plugin: definition file {path}.json: {reason}" in str(error.value)
 
 
+@pytest.mark.clause("NATIVE-BAD-INPUT", "PLUGIN-SYMBOLS")
+def test_what_cannot_be_loaded_names_the_path_under_plugin_symbols(tmp_path, compile_plugin):
+    fake = tmp_path / "plugin.so"
+    fake.write_text("not an ELF file at all\n")
+    unresolved = compile_plugin("extern int plugref_nowhere(void);\n"
+                                "const char *plugin_get_required_api_version(void) { return \"0.3.0\"; }\n"
+                                "int calls_nowhere(void) { return plugref_nowhere(); }\n", "unresolved")
+    for path, reason in [(tmp_path / "missing.so", "no such file"),
+                         (tmp_path, "is a directory, not a shared library"),
+                         (fake, None),
+                         # Every symbol is bound at load (RTLD_NOW), not at its first call.
+                         (unresolved, "undefined symbol: plugref_nowhere")]:
+        with pytest.raises(LoadError) as error:
+            open_native(path)
+        assert error.value.where == str(path)
+        assert error.value.clause == "PLUGIN-SYMBOLS"
+        assert str(error.value).startswith(f"cannot load plugin {path}: error loading plugin {path}: ")
+        if reason is not None:
+            assert reason in str(error.value)
+    with pytest.raises(LoadError) as error:
+        open_native(tmp_path / "missing.so")
+    assert str(error.value) == f"cannot load plugin {tmp_path}/missing.so: error loading plugin {tmp_path}/missing.so: no such file"
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_a_call_the_library_does_not_export_is_named(compile_plugin):
+    path = odd(compile_plugin, "nocalls", OMIT_NEXT_BATCH=None)
+    library = NativeLibrary(path)
+    state, _ = library.init("")
+    with pytest.raises(PluginCallError) as error:
+        library.get_progress(state, None)
+    assert str(error.value) == f"plugin {path}: plugin_get_progress is not exported by the library"
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+@pytest.mark.parametrize("define, message", [
+    ({"HUGE_BATCH": None}, "next_batch returned 5000000 events in one batch (more than 1000000)"),
+    ({"NULL_BATCH": None}, "next_batch returned 3 events but a NULL event array"),
+    ({"HUGE_EVENT": None}, "next_batch: event 0 of the batch has datalen 4026531840 (more than 67108864)"),
+    ({"NULL_DATA": "1", "DATALEN": "5"}, "next_batch: event 0 of the batch has datalen 5 but NULL data"),
+    # At the limits (1,000,000 events, 64 MiB) nothing is refused for size: the NULL data is what is wrong.
+    ({"NULL_DATA": "1000000", "DATALEN": "5"}, "next_batch: event 0 of the batch has datalen 5 but NULL data"),
+    ({"NULL_DATA": "1", "DATALEN": "67108864u"},
+     "next_batch: event 0 of the batch has datalen 67108864 but NULL data"),
+], ids=["huge-batch", "null-batch", "huge-event", "null-data", "largest-batch", "largest-event"])
+def test_absurd_batches_are_refused_naming_the_plugin_and_the_event(compile_plugin, define, message):
+    path = odd(compile_plugin, "batch" + "".join(f"{k}{v or ''}" for k, v in define.items()).lower(), **define)
+    library = NativeLibrary(path)
+    state, _ = library.init("")
+    instance, _ = library.open(state, "")
+    with pytest.raises(PluginCallError) as error:
+        library.next_batch(state, instance)
+    assert str(error.value) == f"plugin {path}: {message}"
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT", "NATIVE-MEMORY-COPY")
+def test_a_field_the_plugin_skips_is_absent_whatever_came_before(compile_plugin):
+    library = NativeLibrary(odd(compile_plugin, "skipping"))
+    state, _ = library.init("")
+    event = Event(b"x", 1, 1)
+    skipped = ExtractRequest(0, "odd.arg", "absent", FieldType.STRING)
+    answered = ExtractRequest(0, "odd.arg", "two", FieldType.STRING)
+    for _ in range(2):  # the second time, after an answered call on the same argument array
+        assert library.extract_fields(state, event, [skipped, answered]) == ReturnCode.SUCCESS
+        assert skipped.field_present is False and skipped.res_str is None
+        assert (answered.field_present, answered.res_str) == (True, "arg:two")
+    skipped.field_present = True  # a request object reused from an earlier answer is reset too
+    assert library.extract_fields(state, event, [skipped]) == ReturnCode.SUCCESS
+    assert skipped.field_present is False
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+@pytest.mark.parametrize("arg, problem", [
+    ("null", "extract_fields marked string field odd.arg present with a NULL res_str"),
+    ("badutf8", "plugin_extract_fields returned a string that is not valid UTF-8 "
+                "(invalid start byte at byte 3: b'bad\\xff')"),
+    # The bad bytes are quoted up to 60 of them.
+    ("long", "plugin_extract_fields returned a string that is not valid UTF-8 (invalid start byte at byte 70: "
+             "b'012345678901234567890123456789012345678901234567890123456789')"),
+])
+def test_a_bad_string_answer_is_refused_naming_the_plugin(compile_plugin, arg, problem):
+    path = odd(compile_plugin, "badanswer")
+    library = NativeLibrary(path)
+    state, _ = library.init("")
+    with pytest.raises(PluginCallError) as error:
+        library.extract_fields(state, Event(b"x", 1, 1), [ExtractRequest(0, "odd.arg", arg, FieldType.STRING)])
+    assert str(error.value) == f"plugin {path}: {problem}"
+
+
 # NATIVE-API-DISPATCH
 
 
@@ -347,6 +494,49 @@ def test_a_library_without_the_version_symbol(compile_plugin):
     path = compile_plugin("int not_a_plugin(void) { return 1; }\n", "noversion")
     with pytest.raises(LoadError, match="Could not resolve plugin_get_required_api_version function"):
         open_native(path)
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH")
+@pytest.mark.parametrize("version, message", [
+    ("1.0.0\\xff", "plugin requires API version 1.0.0\ufffd: the 1.x/2.x native contract is not implemented by "
+                    "this bridge (only 0.x and 3.x are)"),
+    ("9.0.0\\xff", "plugin requires API version 9.0.0\ufffd, a major version no plugin API has "
+                    "(known: 0, 1, 2, 3)"),
+], ids=["2.x", "unknown"])
+def test_a_refused_major_names_the_path_and_the_version(compile_plugin, version, message):
+    # Bytes that are not UTF-8 after the version do not hide its major, and are shown replaced.
+    path = odd(compile_plugin, "refused" + version[0], API=f'"{version}"')
+    with pytest.raises(LoadError) as error:
+        open_native(path)
+    assert (error.value.where, error.value.clause) == (str(path), "API-VERSION-COMPAT")
+    assert str(error.value) == f"cannot load plugin {path}: {message}"
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH")
+def test_each_contract_gets_the_library_at_its_path(compile_plugin):
+    for api, bridge in [('"0.3.0"', "NativeLibrary"), ('"3.0.0\\xff"', "NativeLibraryV3")]:
+        path = odd(compile_plugin, bridge.lower(), API=api)
+        library = open_native(path)
+        assert (type(library).__name__, library.location) == (bridge, str(path))
+        assert library.get_name() == "odd"
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH", "API-VERSION-FORMAT")
+def test_a_null_required_version_is_left_to_the_loader(compile_plugin):
+    library = open_native(odd(compile_plugin, "vnull", API="NULL"))
+    assert type(library) is NativeLibrary
+    with pytest.raises(LoadError) as error:
+        load(library)
+    assert error.value.clause == "API-VERSION-FORMAT"
+
+
+@pytest.mark.clause("NATIVE-API-DISPATCH")
+def test_a_library_handed_over_is_not_loaded_again(compile_plugin, tmp_path):
+    path = tmp_path / "handed.so"
+    shutil.copyfile(odd(compile_plugin, "handed"), path)
+    handle = ctypes.CDLL(str(path))
+    path.unlink()  # the bridge must use the handle, not the path, which names nothing now
+    assert NativeLibrary(path, handle).get_name() == "odd"
 
 
 # NATIVE-PARITY (examples; the property is in conformance/properties/test_native_parity.py)

@@ -3,6 +3,7 @@ every call gets back the state init returned and the instance open returned (the
 otherwise), the optional calls reach the plugin, and a string that is not UTF-8 is refused naming its call."""
 import pytest
 
+from reference.contract.v0_3 import Event, ExtractRequest, FieldType
 from reference.errors import LoadError, PluginCallError
 from reference.host.native import NativeLibrary, is_native_path, open_native
 
@@ -18,17 +19,19 @@ static int state_obj, instance_obj;
 #endif
 const char *plugin_get_required_api_version(void) { return "0.3.0"; }
 uint32_t plugin_get_type(void) { return 1; }
-void *plugin_init(const char *c, int32_t *rc) { (void)c; *rc = 0; return &state_obj; }
-void plugin_destroy(void *s) { (void)s; }
-const char *plugin_get_last_error(void *s) { return S(s) ? TEXT("last error") : "bad handle"; }
+/* init and open succeed only with a config and params string (never NULL). */
+void *plugin_init(const char *c, int32_t *rc) { *rc = c != NULL ? 0 : 1; return &state_obj; }
+static int destroyed_wrong = 0;
+void plugin_destroy(void *s) { destroyed_wrong = !S(s); }
+const char *plugin_get_last_error(void *s) { return S(s) && !destroyed_wrong ? TEXT("last error") : "bad handle"; }
 uint32_t plugin_get_id(void) { return 4244; }
 const char *plugin_get_name(void) { return "checking"; }
 const char *plugin_get_description(void) { return "checks its handles"; }
 const char *plugin_get_contact(void) { return "plugref"; }
 const char *plugin_get_version(void) { return "0.1.0"; }
 const char *plugin_get_event_source(void) { return "checking"; }
-const char *plugin_get_init_schema(uint32_t *type) { (void)type; return "{\"type\": \"object\"}"; }
-void *plugin_open(void *s, const char *p, int32_t *rc) { (void)p; *rc = S(s) ? 0 : 1; return &instance_obj; }
+const char *plugin_get_init_schema(uint32_t *type) { (void)type; return TEXT("{\"type\": \"object\"}"); }
+void *plugin_open(void *s, const char *p, int32_t *rc) { *rc = S(s) && p != NULL ? 0 : 1; return &instance_obj; }
 static int closed_right = 1;
 void plugin_close(void *s, void *i) { closed_right = S(s) && i == &instance_obj; }
 int32_t plugin_next_batch(void *s, void *i, uint32_t *n, void **e) { (void)s; (void)i; *n = 0; *e = NULL; return 2; }
@@ -65,6 +68,7 @@ def test_every_call_gets_its_handles_back(checking):
     library.close(state, instance)
     assert library.get_progress(state, instance) == ("0.42", 42)  # close saw the right handles
     library.destroy(state)
+    assert library.get_last_error(state) == "last error"  # destroy saw the right handle
 
 
 @pytest.mark.clause("NATIVE-BAD-INPUT")
@@ -83,9 +87,30 @@ def test_a_string_that_is_not_utf8_names_its_call(checking, call):
     calls = {"plugin_get_progress": lambda: library.get_progress(state, instance),
              "plugin_event_to_string": lambda: library.event_to_string(state, b"abc"),
              "plugin_list_open_params": lambda: library.list_open_params(state)}
-    with pytest.raises((PluginCallError, LoadError)) as caught:
+    with pytest.raises(PluginCallError) as caught:
         calls[call]()
-    assert f"{call} returned a string that is not valid UTF-8" in str(caught.value)
+    assert str(caught.value) == (f"plugin {library.location}: {call} returned a string that is not valid UTF-8 "
+                                 f"(invalid start byte at byte 3: b'bad\\xff')")
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT", "INIT-SCHEMA")
+def test_an_init_schema_that_is_not_utf8_is_a_load_error(checking):
+    # Read at load, like the info strings, so it is refused as the plugin's load error under INIT-SCHEMA.
+    library = checking(BAD_UTF8=None)
+    with pytest.raises(LoadError) as caught:
+        library.get_init_schema()
+    assert (caught.value.where, caught.value.clause) == (library.location, "INIT-SCHEMA")
+    assert caught.value.reason == ("plugin_get_init_schema returned a string that is not valid UTF-8 "
+                                   "(invalid start byte at byte 3: b'bad\\xff')")
+
+
+@pytest.mark.clause("NATIVE-BAD-INPUT")
+def test_extraction_from_a_library_without_extract_fields_is_named(checking):
+    library = checking()
+    state, _ = library.init("")
+    with pytest.raises(PluginCallError) as caught:
+        library.extract_fields(state, Event(b"x", 1, 1), [ExtractRequest(0, "checking.x", "", FieldType.STRING)])
+    assert str(caught.value) == f"plugin {library.location}: plugin_extract_fields is not exported by the library"
 
 
 @pytest.mark.clause("NATIVE-API-DISPATCH")

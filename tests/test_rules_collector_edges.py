@@ -238,6 +238,15 @@ def test_a_macro_condition_error_is_located_in_the_macro_condition():
      "Invalid required version 'y' for plugin 'q'", ("required plugin versions entry", "p")),
     ([{"name": "p", "version": "1.0.0", "alternatives": [{"name": "p", "version": "2.0.0"}]}], "LOAD_ERR_VALIDATE",
      "Defined multiple alternative version requirements for plugin 'p'", ("required plugin versions entry", "p")),
+    # Keys of an entry and of an alternative are read like any item's, located in the items that hold them.
+    ([{"version": "1.0.0"}], "LOAD_ERR_YAML_VALIDATE", "Item has no mapping for key 'name'",
+     ("required plugin versions", "")),
+    ([{"name": ["p"], "version": "1.0.0"}], "LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value",
+     ("value for 'name'", "")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": [{"version": "2.0.0"}]}], "LOAD_ERR_YAML_VALIDATE",
+     "Item has no mapping for key 'name'", ("required plugin versions entry", "p")),
+    ([{"name": "p", "version": "1.0.0", "alternatives": [{"name": {"q": 1}, "version": "2.0.0"}]}],
+     "LOAD_ERR_YAML_VALIDATE", "Value is not a scalar value", ("value for 'name'", "")),
 ])
 def test_malformed_requirements_with_codes_and_locations(entries, code, message, location):
     with pytest.raises(RulesLoadError) as caught:
@@ -245,6 +254,8 @@ def test_malformed_requirements_with_codes_and_locations(entries, code, message,
     error = caught.value.results.first_error()
     assert (error.code, error.message) == (code, message)
     assert location in [(loc.item_type, loc.item_name) for loc in error.locations]
+    assert [(loc.item_type, loc.item_name) for loc in error.locations][:2] == [("rules content", ""),
+                                                                               ("required plugin versions", "")]
     assert all(loc.file == "f0.yaml" for loc in error.locations)
 
 
@@ -256,3 +267,60 @@ def test_requirements_keep_their_alternatives_and_locations():
     assert [req.alternatives for req in collector.requirements] == [[("p", "1.0.0"), ("q", "2.0.0")], [("r", "0.1.0")]]
     assert [(loc.item_type, loc.item_name) for loc in collector.requirements[1].locations][-1] == (
         "required plugin versions entry", "r")
+
+
+def error_at(*documents):
+    """(code, message, [(item type, item name)...]) of the first error; every location is in f0.yaml."""
+    with pytest.raises(RulesLoadError) as caught:
+        load(*documents)
+    error = caught.value.results.first_error()
+    assert all(loc.file == "f0.yaml" for loc in error.locations)
+    return error.code, error.message, [(loc.item_type, loc.item_name) for loc in error.locations]
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE", "RULES-RESULTS")
+@pytest.mark.parametrize("exceptions, message, where", [
+    ("e1", "Value is not a sequence", ("exceptions", "")),
+    (["e1"], "Rule exception item must be a mapping", ("exceptions", "")),
+    ([{"fields": ["x.i"], "values": [["1"]]}], "Item has no mapping for key 'name'", ("rule", "r")),
+    ([{"name": ["e1"], "fields": ["x.i"], "values": [["1"]]}], "Value is not a scalar value",
+     ("value for 'name'", "")),
+])
+def test_a_malformed_exception_is_a_yaml_validation_error_where_it_is(exceptions, message, where):
+    code, text, locations = error_at([{"list": "l", "items": ["a"]}, {**RULE, "exceptions": exceptions}])
+    assert (code, text) == ("LOAD_ERR_YAML_VALIDATE", message)
+    assert where in locations and ("rule", "r") in locations
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE", "RULES-RESULTS")
+def test_an_exception_error_is_located_in_that_exception():
+    code, text, locations = error_at([{"list": "l", "items": ["a"]},
+                                      {**RULE, "exceptions": [{"name": "e1", "fields": ["x.i"], "values": [["1"]]},
+                                                              {"name": "e2", "values": [["1"]]}]}])
+    assert (code, text) == ("LOAD_ERR_VALIDATE", "Rule exception must have fields property with a list of fields")
+    assert locations[-1] == ("exception", "e2")
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
+def test_only_a_repeated_exception_name_warns():
+    twice = {"name": "e1", "fields": ["x.i"], "values": [["2"]]}
+    once = {"name": "e2", "fields": ["x.i"], "values": [["2"]]}
+    warning = ("LOAD_EXCEPTION_NAME_NOT_UNIQUE", "Multiple definitions of exception 'e1' in the same rule")
+    assert warning in warnings(load([{"list": "l", "items": ["a"]}, {**RULE, "exceptions": RULE["exceptions"] + [twice]}]))
+    assert not [w for w in warnings(load([{"list": "l", "items": ["a"]},
+                                          {**RULE, "exceptions": RULE["exceptions"] + [once]}])) if w[0] == warning[0]]
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
+def test_an_exception_field_may_take_an_argument():
+    # The field's name is looked up without its argument: x.tag[k] is the field x.tag.
+    [rule] = load([{"list": "l", "items": ["a"]},
+                   {**RULE, "exceptions": [{"name": "e1", "fields": ["x.tag[k]"], "values": [["v"]]}]}]).rules
+    assert rule.name == "r"
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE", "RULES-RESULTS")
+def test_a_capture_duration_that_is_no_number_is_located_in_its_value():
+    code, text, locations = error_at([{"list": "l", "items": ["a"]}, {**RULE, "capture_duration": "ten"}])
+    assert (code, text) == ("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value")
+    assert locations[-1] == ("value for 'capture_duration'", "")

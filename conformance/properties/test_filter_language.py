@@ -12,7 +12,8 @@ from fake_plugins.misbehaving import variant
 from reference.host.engine import EventStream
 from reference.host.event_fields import EventContext, FieldTable
 from reference.filter import And, Check, FieldRef, FilterError, Identifier, ListValue, Not, Or, compile_filter, parse
-from reference.filter.ast import to_text
+from reference.filter.ast import Literal, Transformer, to_text
+from reference.filter.parser import parse_transformer
 from reference.host.registry import PluginRegistry
 
 
@@ -102,6 +103,42 @@ def test_evaluation_agrees_with_the_rules(node, events):
 @given(conditions())
 def test_printing_then_parsing_gives_the_same_tree(node):
     assert parse(to_text(node)) == node
+
+
+@pytest.mark.clause("FILTER-PRINT", "FILTER-ESCAPES")
+@pytest.mark.parametrize("node, text", [
+    # an argument is bare unless it must be quoted
+    (Check(FieldRef("a.b", "k"), "exists"), "a.b[k] exists"),
+    (Check(FieldRef("a.b", "k 2"), "exists"), 'a.b["k 2"] exists'),
+    (Check(Transformer("tolower", (FieldRef("a.b", "k"),), "1"), "=", "x"), "tolower(a.b[k])[1] = x"),
+    # a value ending in a backslash: `\\"` would not close the string, `\ ` reads as one backslash
+    (Check(FieldRef("a.b"), "=", "abc\\"), 'a.b = "abc\\ "'),
+    (Check(FieldRef("a.b"), "=", "\\"), 'a.b = "\\ "'),
+    (Check(FieldRef("a.b"), "=", "a\\b"), 'a.b = "a\\\\b"'),
+    (Check(Transformer("join", (Literal("x\\"), FieldRef("a.b"))), "exists"), 'join("x\\ ",a.b) exists'),
+    # the forms of FILTER-PRINT
+    (Not(Check(FieldRef("a.b"), "exists")), "not a.b exists"),
+    (Not(Not(Check(FieldRef("a.b"), "exists"))), "not (not a.b exists)"),
+    (And((Identifier("m"), Or((Check(FieldRef("a.b"), "exists"), Not(Identifier("n")))))), "(m and (a.b exists or not n))"),
+    (Check(FieldRef("a.b"), "in", Identifier("names")), "a.b in names"),
+    (Check(FieldRef("a.b"), "=", Identifier("names"), modifier="anyof"), "a.b = anyof names"),
+    (Check(FieldRef("a.b"), "=", ListValue(("x", "y z", "")), modifier="oneof"), 'a.b = oneof (x, "y z", "")'),
+    (Check(FieldRef("a.b"), "=", Transformer("val", (FieldRef("c.d"),))), "a.b = val(c.d)"),
+])
+def test_printing_examples(node, text):
+    assert to_text(node) == text
+    assert parse(text) == node
+
+
+@pytest.mark.clause("FILTER-PRINT")
+def test_trees_are_equal_when_their_text_means_the_same():
+    # Positions are not part of a tree: the same check anywhere is the same; any other part tells them apart.
+    assert parse(" a.b = 1") == parse("a.b = 1") and len({parse(" a.b = 1"), parse("a.b = 1")}) == 1
+    different = ["a.b = 1", "a.b = 2", "a.c = 1", "a.b != 1", "a.b[k] = 1", "a.b = oneof (1)", "a.b = anyof (1)"]
+    assert len({parse(t) for t in different}) == len(different)
+    assert all(parse(t) != parse(u) for t in different for u in different if t != u)
+    assert parse("m1") == parse(" m1") and parse("m1") != parse("m2") and parse("m1") != parse("a.b = m1")
+    assert parse("a.b in m1") != parse("a.b in m2")
 
 
 @pytest.mark.clause("FILTER-OPERATORS")
@@ -207,6 +244,110 @@ def test_depth_limit():
     parse("(" * 40 + "a.b exists" + ")" * 40, max_depth=50)
 
 
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-DEPTH")
+@pytest.mark.parametrize("text, max_depth, refused_at", [
+    ("((a.b exists))", 2, None), ("(((a.b exists)))", 2, 3),
+    # the limit is on nesting: a closed bracket gives its level back
+    ("(a.b exists) and (c.d exists) and (e.f exists)", 1, None), ("(a.b exists) and ((c.d exists))", 1, 19),
+    # a transformer's brackets nest like the others
+    ("tolower(tolower(a.b)) = x", 2, None), ("(tolower(a.b) = x)", 1, 9),
+    ("tolower(a.b) = tolower(c.d) and tolower(e.f) exists", 1, None),
+    ("tolower(a.b) = x and tolower(toupper(c.d)) = y", 1, 37),
+])
+def test_the_depth_limit_counts_open_brackets(text, max_depth, refused_at):
+    # Falco's limit is 1000 (tests/test_filter_limits.py); the parser takes the limit as a parameter, and a
+    # small one shows where it counts: the index just after the bracket one too deep.
+    if refused_at is None:
+        parse(text, max_depth=max_depth)
+        return
+    with pytest.raises(FilterError) as caught:
+        parse(text, max_depth=max_depth)
+    assert caught.value.reason == f"exceeded max depth limit of {max_depth}"
+    assert caught.value.position.idx == refused_at
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-ERRORS")
+@pytest.mark.parametrize("text, message", [
+    ("", "filter error: filter input string is empty"),
+    (" \t\b\r\n", "filter error: filter input string is empty"),
+    # \f and \v are not blanks for libsinsp (space, \t, \b, \r, \n are): the input is not empty
+    ("\f", "filter error at index 0, line 1, column 1: expected a '(' token, a field check, or an identifier"),
+    ("a.b exists and )", "filter error at index 15, line 1, column 16: expected a '(' token, a field check, or an "
+                         "identifier"),
+    ("a.b = val(c.d", "filter error at index 13, line 1, column 14: expected a ')' token closing the transformer"),
+    ("a.b = oneof not c.d exists", "filter error at index 12, line 1, column 13: unexpected token after 'oneof', "
+                                   "expecting 'or', 'and'"),
+    # only \r and \n start lines
+    ("aX.b = 1 c", "filter error at index 9, line 1, column 10: unexpected token after '1', expecting 'or', 'and'"),
+    ("(a.b exists) c", "filter error at index 13, line 1, column 14: unexpected token after ')', expecting 'or', "
+                       "'and'"),
+    # the last token is a quoted string as written, quotes included
+    ('a.b = "x y" c', "filter error at index 12, line 1, column 13: unexpected token after '\"x y\"', expecting 'or', "
+                      "'and'"),
+    # a word operator at the very end has no blank after it
+    ("a.b contains", "filter error at index 4, line 1, column 5: expected a valid check operator: one of 'exists', "
+                     "'<=', '<', '>=', '>', '==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', "
+                     "'startswith', 'bstartswith', 'endswith', 'regex', 'intersects', 'in', 'pmatch'"),
+])
+def test_syntax_errors_word_for_word(text, message):
+    with pytest.raises(FilterError) as caught:
+        parse(text)
+    assert str(caught.value) == message
+    assert caught.value.clause == "FILTER-GRAMMAR"
+
+
+@pytest.mark.clause("FILTER-GRAMMAR", "FILTER-MODIFIERS")
+@pytest.mark.parametrize("text, tree", [
+    ("X", Identifier("X")),
+    # a modifier word not followed by a blank or '(' is part of a plain value
+    ("a.b = oneofX", Check(FieldRef("a.b"), "=", "oneofX")),
+    ("a.b = allofX or c.d exists", Or((Check(FieldRef("a.b"), "=", "allofX"), Check(FieldRef("c.d"), "exists")))),
+    # `or` and `not` after a modifier word are not list names: the word is a plain value
+    ("a.b = oneof or c.d exists", Or((Check(FieldRef("a.b"), "=", "oneof"), Check(FieldRef("c.d"), "exists")))),
+    ("a.b = anyof and c.d exists", And((Check(FieldRef("a.b"), "=", "anyof"), Check(FieldRef("c.d"), "exists")))),
+    ("a.b = oneof names", Check(FieldRef("a.b"), "=", Identifier("names"), modifier="oneof")),
+    # a field operand of a multi-operand transformer keeps its argument
+    ("concat(a.b[k], c.d) = v", Check(Transformer("concat", (FieldRef("a.b", "k"), FieldRef("c.d"))), "=", "v")),
+    ("join(',', a.b['k 2']) = v", Check(Transformer("join", (Literal(","), FieldRef("a.b", "k 2"))), "=", "v")),
+])
+def test_grammar_edges(text, tree):
+    assert parse(text) == tree
+
+
+@pytest.mark.clause("OUTPUT-TRANSFORMERS", "FILTER-GRAMMAR")
+def test_a_transformer_token_is_read_where_it_starts_and_refused_where_none_does():
+    # An output format's %token: the expression and the index where it ends.
+    assert parse_transformer("%tolower(x.y)[a] z", 1) == (Transformer("tolower", (FieldRef("x.y"),), "a"), 16)
+    with pytest.raises(FilterError) as caught:
+        parse_transformer("%x.y", 1)
+    assert str(caught.value) == "filter error at index 1, line 1, column 2: expected a valid transformer"
+
+
+@pytest.mark.clause("FILTER-ERRORS")
+@pytest.mark.parametrize("text, message", [
+    # the spec's example: a value that is not a number, at the value
+    ("evt.num > 1 and evt.num = abc", "filter error at index 26, line 1, column 27: abc is not a valid number"),
+    ("x.i = 1 and x.i > 1.5", "filter error at index 18, line 1, column 19: 1.5 is not a valid number"),
+    # a list name nobody resolved, at the name (after a modifier too)
+    ("x.word = a and x.word in mylist", "filter error at index 25, line 1, column 26: unexpected identifier 'mylist'"),
+    ("x.word = a and x.word = oneof mylist",
+     "filter error at index 30, line 1, column 31: unexpected identifier 'mylist'"),
+    # errors of a whole check, at its start, whatever its left and right sides are
+    ("x.i = 1 and tolower(x.i) = a", "filter error at index 12, line 1, column 13: can't add field transformer: type "
+                                     "'UINT64' is not supported by 'tolower' transformer applied on field 'x.i'"),
+    ("x.word = a and x.i in tolower(x.word)", "filter error at index 15, line 1, column 16: field 'x.i' has type "
+                                              "'UINT64' while the right-hand side field 'tolower(x.word)' has "
+                                              "incompatible type 'CHARBUF'"),
+    ("x.word = a and x.i contains oneof (a)", "filter error at index 15, line 1, column 16: 'contains' operator not "
+                                              "supported for numeric filters"),
+])
+def test_compile_errors_point_at_the_check_or_at_the_value(text, message):
+    registry, _, _ = loaded([])
+    with pytest.raises(FilterError) as caught:
+        compile_filter(parse(text), FieldTable(registry, "x"))
+    assert str(caught.value) == message
+
+
 @pytest.mark.clause("FILTER-ESCAPES")
 @pytest.mark.parametrize("quoted, value", [
     (r'"a\nb"', "a\nb"), (r'"a\tb"', "a\tb"), (r'"a\\b"', "a\\b"), (r'"a\/b"', "a/b"), (r'"a\"b"', 'a"b'),
@@ -225,6 +366,33 @@ def test_escapes(quoted, value):
 def test_bad_escapes(quoted, message):
     with pytest.raises(FilterError, match=re.escape(message)):
         parse(f"a.b = {quoted}")
+
+
+@pytest.mark.clause("FILTER-ESCAPES", "FILTER-ERRORS")
+@pytest.mark.parametrize("quoted, message", [
+    (r"'a\"b'", "invalid \\\" escape in '-quoted string"), (r'"a\'b"', "invalid \\' escape in \"-quoted string"),
+    (r'"a\qb"', "unsupported string escape sequence: \\q"), (r'"a\Xb"', "unsupported string escape sequence: \\X"),
+    (r'"\x4"', "truncated hex char escape sequence"), (r'"\x"', "truncated hex char escape sequence"),
+    (r'"\x4g"', "invalid hex char escape sequence: 4g"), (r'"\x4X"', "invalid hex char escape sequence: 4X"),
+    (r'"\xG1"', "invalid hex char escape sequence: G1"), ('"abc', 'unterminated "-quoted string'),
+])
+def test_bad_escapes_are_reported_at_the_start_of_the_string(quoted, message):
+    # the parser stops at the string it cannot read: index 6 of `a.b = "..."`
+    with pytest.raises(FilterError) as caught:
+        parse(f"a.b = {quoted}")
+    assert str(caught.value) == f"filter error at index 6, line 1, column 7: {message}"
+    assert caught.value.clause == "FILTER-GRAMMAR"
+
+
+@pytest.mark.clause("FILTER-ESCAPES")
+@pytest.mark.parametrize("quoted, value", [
+    (r'"\xAF\xaf\x4A\x4a\x09"', "\xaf\xaf\x4a\x4a\t"), (r'"\xfF"', "\xff"),
+    # only " and ' delimit strings: X is a plain value
+    ("Xab", "Xab"), ("XabX", "XabX"),
+])
+def test_hex_escapes_in_either_case_and_plain_values(quoted, value):
+    assert parse(f"a.b = {quoted}") == Check(FieldRef("a.b"), "=", value)
+    assert parse(f"a.b in ({quoted})") == Check(FieldRef("a.b"), "in", ListValue((value,)))
 
 
 @pytest.mark.clause("FILTER-MIXED-ANDOR")

@@ -419,6 +419,10 @@ def test_append_override_errors(item, message):
 @pytest.mark.clause("RULES-SHAPE", "RULES-ATOMIC")
 @pytest.mark.parametrize("text, code, message", [
     ("- rule: [unclosed\n", "LOAD_ERR_YAML_PARSE", "yaml: error at line 2, column 1"),
+    # a control character YAML does not allow: at its line and column, on one line (this was PyYAML's
+    # multi-line report without a position)
+    ("- rule: r\n  desc: a\x07\n", "LOAD_ERR_YAML_PARSE",
+     "yaml: error at line 2, column 10: unacceptable character #x0007: special characters are not allowed"),
     ("rule: x\n", "LOAD_ERR_YAML_VALIDATE", "Rules content is not yaml array of objects"),
     ("just text\n", "LOAD_ERR_YAML_VALIDATE", "Rules content is not yaml"),
     ("- 3\n", "LOAD_ERR_YAML_VALIDATE", "Unexpected element type. Each element should be a yaml associative array."),

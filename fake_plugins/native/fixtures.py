@@ -5,12 +5,13 @@ Only the tests that ask for them build anything (with gcc, once per source, into
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from fake_plugins.native.build import BuildError, build_native_fake, native_copy
+from fake_plugins.native.build import BuildError, build_native_fake, compile_cached, native_copy
 
 
 @pytest.fixture(scope="session")
@@ -42,17 +43,20 @@ def make_native(native_dir):
 
 
 def compile_shared(source: str, target: Path, defines: dict[str, str | None] | None = None) -> Path:
-    """Compile C `source` into the shared library `target` (for small ad-hoc test plugins)."""
+    """Compile C `source` into the shared library `target` (for small ad-hoc test plugins).
+
+    The build is cached per source text and defines (a mutation run starts a fresh session for every
+    mutant, and gcc would otherwise dominate it); `target` is a copy of the cached build, so that each
+    call gets its own file and therefore its own dlopen handle and static state. The copy replaces
+    `target` by a rename, never in place: a library already loaded from that path stays intact."""
     target = Path(target)
     c_file = target.with_suffix(".c")
     c_file.write_text(source)
     flags = [f"-D{k}" if v is None else f"-D{k}={v}" for k, v in (defines or {}).items()]
-    import subprocess
-
-    result = subprocess.run(["gcc", "-shared", "-fPIC", "-O1", "-Wall", "-Wextra", *flags, "-o", str(target),
-                             str(c_file)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BuildError(result.stderr)
+    built = compile_cached(c_file, ["-shared", "-fPIC", "-O1", "-Wall", "-Wextra", *flags], stem="adhoc")
+    partial = target.with_suffix(".so.partial")
+    shutil.copyfile(built, partial)
+    os.replace(partial, target)
     return target
 
 

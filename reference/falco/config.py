@@ -127,24 +127,35 @@ class _Budget:
                               "YAML-LIMITS")
 
 
+def _json_text_size(value) -> int:
+    return len(json.dumps(value, ensure_ascii=False))
+
+
 def _json_value(node: yaml.Node, file: str, budget: _Budget):
-    """A node as JSON data. Scalars the JSON types cannot hold (dates, !!binary, huge or non-finite
+    """A node as JSON data, its JSON text counted as it is built (compact: brackets, commas and colons
+    included). Scalars the JSON types cannot hold (dates, !!binary, huge or non-finite
     numbers) are sent as their text or null, since Falco's converter ignores YAML tags; a key
     that is not a scalar cannot be a JSON key (CONFIG-ERRORS)."""
-    budget.spend(2)
     if isinstance(node, yaml.MappingNode):
+        budget.spend(2 + max(len(node.value) - 1, 0))  # {} and the commas
         out = {}
         for key, value in node.value:
             if not isinstance(key, yaml.ScalarNode):
                 kind = "sequence" if isinstance(key, yaml.SequenceNode) else "mapping"
                 raise ConfigError(file, key.start_mark.line + 1, f"could not load plugins config: init_config: a "
                                                                  f"{kind} cannot be a mapping key")
-            budget.spend(len(key.value))
+            budget.spend(_json_text_size(key.value) + 1)  # a repeated key counts each time: an upper bound
             out[key.value] = _json_value(value, file, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
+        budget.spend(2 + max(len(node.value) - 1, 0))
         return [_json_value(item, file, budget) for item in node.value]
-    budget.spend(len(node.value))
+    value = _scalar_json_value(node)
+    budget.spend(_json_text_size(value))
+    return value
+
+
+def _scalar_json_value(node: yaml.ScalarNode):
     if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
                     "tag:yaml.org,2002:null"):
         try:

@@ -9,8 +9,12 @@ YAML syntax error (LOAD_ERR_YAML_PARSE in a rules file, a config error in falco.
 """
 from __future__ import annotations
 
+import re
+
 import yaml
 from yaml.composer import ComposerError
+from yaml.error import Mark, MarkedYAMLError
+from yaml.reader import ReaderError
 
 #: Nested collections allowed in one document (rules files nest about 6 deep, configs about 10).
 MAX_YAML_DEPTH = 200
@@ -73,9 +77,27 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+#: What PyYAML counts as a line break when it numbers lines.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def _loader(text: str) -> _BoundedLoader:
+    """A loader for `text`. A character YAML does not allow (a control character) is refused before any
+    parsing, by an error that has no line; it is given one here, so that callers report it as they report
+    a syntax error: with its line and column, not as PyYAML's multi-line report."""
+    try:
+        return _BoundedLoader(text)
+    except ReaderError as exc:
+        before = text[:exc.position]
+        breaks = _LINE_BREAK.findall(before)
+        line_start = max((m.end() for m in _LINE_BREAK.finditer(before)), default=0)
+        mark = Mark("<unicode string>", exc.position, len(breaks), exc.position - line_start, None, None)
+        raise MarkedYAMLError(None, None, str(exc).split("\n")[0], mark) from None
+
+
 def compose_all(text: str) -> list[yaml.Node]:
     """Every document of `text`, bounded in nesting and expanded size; yaml.YAMLError otherwise."""
-    loader = _BoundedLoader(text)
+    loader = _loader(text)
     try:
         documents = []
         while loader.check_node():
@@ -89,7 +111,7 @@ def compose_all(text: str) -> list[yaml.Node]:
 
 def compose(text: str) -> yaml.Node | None:
     """The single document of `text` (None if empty), bounded as compose_all."""
-    loader = _BoundedLoader(text)
+    loader = _loader(text)
     try:
         document = loader.get_single_node()
         expanded_size(document)

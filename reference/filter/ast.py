@@ -135,8 +135,7 @@ def value_text(value: str) -> str:
     return value
 
 
-@depth_limited
-def to_text(node: Node) -> str:
+def _to_text(node: Node) -> str:
     if isinstance(node, (And, Or)):
         joiner = " and " if isinstance(node, And) else " or "
         return "(" + joiner.join(to_text(child) for child in node.children) + ")"
@@ -158,3 +157,8 @@ def to_text(node: Node) -> str:
     elif node.value is not None:
         text += f" {value_text(node.value)}"
     return text
+
+
+#: The printed condition (FILTER-PRINT), within the depth limit (FILTER-DEPTH). Wrapped rather than decorated
+#: so that mutation testing (which leaves decorated functions alone) reaches the printer.
+to_text = depth_limited(_to_text)

@@ -77,9 +77,6 @@ class Cursor:
             self.idx += 1
         return self.idx > start
 
-    def next_is_blank(self) -> bool:
-        return self.idx < len(self.text) and self.text[self.idx] in BLANKS
-
     def regex(self, pattern: re.Pattern) -> str | None:
         match = pattern.match(self.text, self.idx)
         if not match:
@@ -143,9 +140,7 @@ def unescape(raw: str, delimiter: str, cursor: Cursor, start: int) -> str:
             out.append(c)
             i += 1
             continue
-        if i + 1 >= len(raw):
-            raise cursor.error("unsupported string escape sequence: \\", start)
-        e = raw[i + 1]
+        e = raw[i + 1]  # raw never ends in a backslash: quoted_string closes only at a delimiter not after one
         if e in _SIMPLE_ESCAPES:
             out.append(_SIMPLE_ESCAPES[e])
         elif e == " ":

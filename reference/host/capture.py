@@ -81,6 +81,9 @@ _EVENT_LAYOUTS = {block_type: (6 if has_flags else 2, header, header.size, heade
 MIN_EVENT_BLOCK = 36
 #: No single block may claim more than this; libscap's own reader buffer is far smaller.
 MAX_BLOCK = 64 * 1024 * 1024
+#: The largest payload the writer accepts: its 0x221 block (the payload and 52 bytes of block header, cpuid,
+#: event header, parameter lengths, plugin ID and trailer) must fit the reader's one-block limit.
+MAX_WRITTEN_DATA = MAX_BLOCK - 52
 READ_CHUNK = 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 #: A named tuple made from a tuple of its fields, without the Python frame of its generated __new__
@@ -202,7 +205,7 @@ class CaptureWriter:
         else:
             self._owned = None
         self._base = base = self._owned or target
-        # Level 6, not gzip's default 9: a fraction of the time for a few percent of size.
+        # Level 6, zlib's default, as libscap's gzopen(path, "wb") writes (CAPTURE-GZIP), not gzip's 9.
         self._gzip = gzip.GzipFile(fileobj=base, mode="wb", compresslevel=6, mtime=0) if compress else None
         self._out = self._gzip or base
         self.count = 0
@@ -216,8 +219,9 @@ class CaptureWriter:
         # ID 0 is "malformed plugin event (no ID)" to libs (api §4.1).
         if not 0 < plugin_id < 2**32:
             raise ValueError(f"plugin id {plugin_id} is not a non-zero u32")
-        if len(data) > MAX_BLOCK - 64:
-            raise ValueError(f"event data of {len(data)} bytes exceeds the {MAX_BLOCK}-byte block limit")
+        if len(data) > MAX_WRITTEN_DATA:
+            raise ValueError(f"event data of {len(data)} bytes does not fit in a {MAX_BLOCK}-byte block "
+                             f"(at most {MAX_WRITTEN_DATA} bytes)")
         self._out.write(plugin_event_block(ts, plugin_id, data))
         self.count += 1
 
