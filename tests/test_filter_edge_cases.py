@@ -113,38 +113,6 @@ def test_a_glob_ending_in_a_backslash_matches_nothing(pattern, word):
     assert matches(f"x.word glob {pattern}", [{"x.word": word}]) == [False]
 
 
-@pytest.mark.clause("OUTPUT-FORMAT")
-def test_a_quoted_field_argument_is_unquoted():
-    registry, source, events = _source([{"x.tag[a b]": "v"}])
-    formatter = Formatter("%x.tag['a b']|%x.tag[\"a b\"]", FieldTable(registry, "x"))
-    assert formatter.format(EventContext(events[0], formatter.plan, source)) == "v|v"
-
-
-@pytest.mark.clause("OUTPUT-FORMAT")
-def test_a_format_keeps_its_text_and_names_its_tokens():
-    registry, _, _ = _source([])
-    formatter = Formatter("*a %x.tag[k] %3toupper(x.word) %evt.num", FieldTable(registry, "x"))
-    assert formatter.text == "*a %x.tag[k] %3toupper(x.word) %evt.num"
-    assert [(t.key, t.width) for t in formatter.tokens()] == [("x.tag[k]", None), ("toupper(x.word)", 3),
-                                                             ("evt.num", None)]
-
-
-@pytest.mark.clause("OUTPUT-FORMAT", "FILTER-COMPILE")
-@pytest.mark.parametrize("text, message", [
-    ("%", "invalid formatting syntax: formatting cannot end with a %"),
-    ("a %evt.num %", "invalid formatting syntax: formatting cannot end with a %"),
-    ("%12", "invalid formatting syntax: formatting cannot end with a number"),
-    ("%evt.num %007", "invalid formatting syntax: formatting cannot end with a number"),
-    ("%nope here", "invalid formatting token nope here"),
-    ("%x.tag", "x.tag requires an argument but none provided"),
-])
-def test_format_errors_word_for_word(text, message):
-    registry, _, _ = _source([])
-    with pytest.raises(FormatError) as caught:
-        Formatter(text, FieldTable(registry, "x"))
-    assert (str(caught.value), caught.value.reason, caught.value.clause) == (message, message, "OUTPUT-FORMAT")
-
-
 @pytest.mark.clause("FILTER-OPERATORS")
 @pytest.mark.parametrize("path, word, expected", [
     ("/", "/usr/bin", True), ("/", "/", True), ("/", "usr", False), ("/opt/dir/", "/opt/dir", True),
