@@ -229,9 +229,22 @@ def test_a_wrong_value_after_a_field_with_no_value_is_refused():
     assert str(caught.value) == "plugin xsrc: extract_fields of x.word answered 7 (int), not a string"
 
 
+class ValuesOnly(DefinedLibrary):
+    """Sets res_u64 and res_str of every request but never field_present."""
+
+    def extract_fields(self, state, event, requests):
+        for request in requests:
+            request.res_u64, request.res_str = 7, "w"
+        return ReturnCode.SUCCESS
+
+
 @pytest.mark.clause("EXTRACT-FAILURE-NO-VALUE")
 def test_a_value_set_without_field_present_is_no_value():
     assert _extract({"x.i": (False, 7, None), "x.word": (False, None, "w")}, ["x.i", "x.word"]) == [None, None]
+    plugin = PluginRegistry().load(ValuesOnly(DEFINITION, "values-only"))
+    plugin.open("")
+    event = next(iter(EventStream(plugin))).as_plugin_input()
+    assert plugin.extract(event, [(plugin.info.field("x.i"), ""), (plugin.info.field("x.word"), "")]) == [None, None]
 
 
 @pytest.mark.clause("V3-CONTRACT-DISPATCH")
