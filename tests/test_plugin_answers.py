@@ -1,4 +1,6 @@
-"""Plugin answers of the wrong type are refused, naming the plugin and the call (PLUGIN-ANSWER-TYPES);
+"""Plugin answers of the wrong type are refused, naming the plugin and the call (PLUGIN-ANSWER-TYPES), and the
+source answers that name no usable ID or event source, naming the library; a 3.x library is driven by the 3.x
+loader (V3-CONTRACT-DISPATCH);
 definition files with keys of the wrong type are not valid definitions (DEFINITION-KEYS)."""
 from __future__ import annotations
 
@@ -8,10 +10,15 @@ import yaml
 from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
+from fake_plugins.v3_demo import V3Demo
+from reference.contract.lifecycle import State
 from reference.contract.v0_3 import Event, ReturnCode
 from reference.errors import LoadError, PluginCallError
 from reference.host.engine import EventStream
+from reference.host.loader import LoadedPlugin, loaded_plugin, read_info
+from reference.host.loader_v3 import LoadedPluginV3
 from reference.host.registry import PluginRegistry
+from reference.sdk_v3 import PythonLibraryV3
 from reference.tools.cli import main
 
 DEFINITION = variant(SOURCE_DEFINITION, events=[{"ts": 1, "values": {"x.i": 1, "x.word": "w"}}])
@@ -58,8 +65,8 @@ def test_a_date_where_json_is_expected_is_not_a_valid_definition(capsys, tmp_pat
 class Answering(DefinedLibrary):
     """A well-behaved library except for one call, which answers `answer`."""
 
-    def __init__(self, call: str, answer):
-        super().__init__(variant(DEFINITION, init_schema={"type": "object"}, open_params=[]), "answering")
+    def __init__(self, call: str, answer, definition: dict = DEFINITION):
+        super().__init__(variant(definition, init_schema={"type": "object"}, open_params=[]), "answering")
         self._call, self._answer = call, answer
 
     def __getattribute__(self, name):
@@ -79,6 +86,11 @@ class Answering(DefinedLibrary):
     ("get_fields", [{"name": "x.i"}], "plugin xsrc: plugin_get_fields answered [{'name': 'x.i'}] (list), not a string"),
     ("get_init_schema", "{}", "plugin_get_init_schema answered '{}' (str), not a string and a schema type"),
     ("init", None, "plugin xsrc: init answered None (NoneType), not a state and a return code"),
+    ("init", 7, "plugin xsrc: init answered 7 (int), not a state and a return code"),
+    ("get_event_source", 7, "plugin_get_event_source answered 7 (int), not a string"),
+    # a value is shown whole up to 60 characters, else its first 57 and "..."
+    ("get_version", b"x" * 57, "plugin_get_version answered b'" + "x" * 57 + "' (bytes), not a string"),
+    ("get_version", b"x" * 58, "plugin_get_version answered b'" + "x" * 55 + "... (bytes), not a string"),
 ])
 def test_wrong_answers_at_load_are_load_errors(call, answer, says):
     registry = PluginRegistry()
@@ -86,6 +98,43 @@ def test_wrong_answers_at_load_are_load_errors(call, answer, says):
         registry.load(Answering(call, answer))
     assert str(caught.value) == f"cannot load plugin answering: {says}"
     assert caught.value.clause == "PLUGIN-ANSWER-TYPES"
+
+
+#: An extractor of source x: only extractors are asked get_extract_event_sources.
+EXTRACTOR = variant(DEFINITION, type=2, extract_event_sources=["x"])
+
+
+@pytest.mark.clause("PLUGIN-ANSWER-TYPES")
+@pytest.mark.parametrize("answer, shown", [(5, "5 (int)"), (["x"], "['x'] (list)")])
+def test_an_extractor_answering_its_sources_with_no_string_is_a_load_error(answer, shown):
+    with pytest.raises(LoadError) as caught:
+        PluginRegistry().load(Answering("get_extract_event_sources", answer, EXTRACTOR))
+    assert str(caught.value) == f"cannot load plugin answering: plugin_get_extract_event_sources answered {shown}, " \
+                                "not a string"
+    assert caught.value.clause == "PLUGIN-ANSWER-TYPES"
+
+
+@pytest.mark.parametrize("call, answer, says, clause", [
+    ("get_event_source", None, "plugin_get_event_source returned NULL", "PLUGIN-INFO-STRINGS"),
+    ("get_event_source", "", "source plugin xsrc has an empty event source", "SRC-EVENT-SOURCE"),
+    ("get_id", 2**32, "plugin_get_id returned 4294967296, not a 32-bit unsigned ID", "SRC-ID-RULES"),
+    ("get_id", "7", "plugin_get_id returned '7', not a 32-bit unsigned ID", "SRC-ID-RULES"),
+])
+def test_a_source_answering_no_usable_id_or_event_source_is_a_load_error(call, answer, says, clause):
+    """PLUGIN-INFO-STRINGS, SRC-EVENT-SOURCE, SRC-ID-RULES: the error names the library."""
+    with pytest.raises(LoadError) as caught:
+        PluginRegistry().load(Answering(call, answer))
+    assert str(caught.value) == f"cannot load plugin answering: {says}"
+    assert caught.value.clause == clause
+
+
+@pytest.mark.clause("PLUGIN-ANSWER-TYPES", "PLUGIN-LIFECYCLE")
+def test_a_plugin_whose_init_answers_no_pair_is_destroyed():
+    library = Answering("init", 7)
+    plugin = loaded_plugin(library, read_info(library))
+    with pytest.raises(LoadError):
+        plugin.init("")
+    assert plugin.lifecycle.state is State.DESTROYED
 
 
 @pytest.mark.clause("PLUGIN-ANSWER-TYPES")
@@ -116,8 +165,9 @@ def test_progress_open_params_and_extracted_values_of_the_wrong_type_are_refused
                                               r"number"):
         plugin.progress()
     plugin = PluginRegistry().load(Answering("list_open_params", "[]"))
-    with pytest.raises(PluginCallError, match=r"plugin xsrc: list_open_params answered '\[\]' \(str\)"):
+    with pytest.raises(PluginCallError) as caught:
         plugin.list_open_params()
+    assert str(caught.value) == "plugin xsrc: list_open_params answered '[]' (str), not a string and a return code"
 
 
 class WrongValues(DefinedLibrary):
@@ -141,3 +191,65 @@ def test_extracted_values_of_the_wrong_type_are_refused(field, says):
     with pytest.raises(PluginCallError) as caught:
         plugin.extract(event, [(info, "")])
     assert str(caught.value) == f"plugin xsrc: {says}"
+
+
+class Answers(DefinedLibrary):
+    """Answers each field of an extract_fields call with `answers[field]`: (field_present, res_u64, res_str)."""
+
+    def __init__(self, answers: dict):
+        super().__init__(DEFINITION, "answers")
+        self.answers = answers
+
+    def extract_fields(self, state, event, requests):
+        for request in requests:
+            if request.field in self.answers:
+                request.field_present, request.res_u64, request.res_str = self.answers[request.field]
+        return ReturnCode.SUCCESS
+
+
+def _extract(answers: dict, fields: list[str]):
+    plugin = PluginRegistry().load(Answers(answers))
+    plugin.open("")
+    event = next(iter(EventStream(plugin))).as_plugin_input()
+    return plugin.extract(event, [(plugin.info.field(name), "") for name in fields])
+
+
+@pytest.mark.clause("PLUGIN-ANSWER-TYPES")
+def test_a_uint64_is_an_integer_below_two_to_the_64():
+    assert _extract({"x.i": (True, 2**64 - 1, None)}, ["x.i"]) == [18446744073709551615]
+    with pytest.raises(PluginCallError) as caught:
+        _extract({"x.i": (True, 2**64, None)}, ["x.i"])
+    assert str(caught.value) == "plugin xsrc: extract_fields of x.i answered 18446744073709551616 (int), not a uint64"
+
+
+@pytest.mark.clause("PLUGIN-ANSWER-TYPES", "EXTRACT-FAILURE-NO-VALUE")
+def test_a_wrong_value_after_a_field_with_no_value_is_refused():
+    with pytest.raises(PluginCallError) as caught:
+        _extract({"x.word": (True, None, 7)}, ["x.i", "x.word"])
+    assert str(caught.value) == "plugin xsrc: extract_fields of x.word answered 7 (int), not a string"
+
+
+class ValuesOnly(DefinedLibrary):
+    """Sets res_u64 and res_str of every request but never field_present."""
+
+    def extract_fields(self, state, event, requests):
+        for request in requests:
+            request.res_u64, request.res_str = 7, "w"
+        return ReturnCode.SUCCESS
+
+
+@pytest.mark.clause("EXTRACT-FAILURE-NO-VALUE")
+def test_a_value_set_without_field_present_is_no_value():
+    assert _extract({"x.i": (False, 7, None), "x.word": (False, None, "w")}, ["x.i", "x.word"]) == [None, None]
+    plugin = PluginRegistry().load(ValuesOnly(DEFINITION, "values-only"))
+    plugin.open("")
+    event = next(iter(EventStream(plugin))).as_plugin_input()
+    assert plugin.extract(event, [(plugin.info.field("x.i"), ""), (plugin.info.field("x.word"), "")]) == [None, None]
+
+
+@pytest.mark.clause("V3-CONTRACT-DISPATCH")
+def test_a_library_of_the_3x_contract_is_driven_by_the_3x_loader():
+    library = PythonLibraryV3(V3Demo)
+    assert isinstance(loaded_plugin(library, read_info(library)), LoadedPluginV3)
+    assert isinstance(PluginRegistry().load(PythonLibraryV3(V3Demo)), LoadedPluginV3)
+    assert type(PluginRegistry().load(Answering("get_progress", 50))) is LoadedPlugin

@@ -1,6 +1,8 @@
 """Collector edges with Falco's codes and texts written out (falco-rules.md §2.4, §2.5, §2.10 and the code
 table of §5): list names and items (RULES-LISTS), list and tag replaces and several exceptions appended at
-once (RULES-APPEND-OVERRIDE), the uint32 bound of an integer required_engine_version (RULES-ENGINE-VERSION)."""
+once (RULES-APPEND-OVERRIDE), the uint32 bound of an integer required_engine_version (RULES-ENGINE-VERSION); exception keys of the wrong
+shape with their lines and columns (RULES-EXCEPTIONS-SHAPE), the legacy append of a condition and standalone
+`enabled` against a definition (RULES-DEFINE, falco-rules.md §2.3)."""
 import pytest
 import yaml
 
@@ -324,3 +326,81 @@ def test_a_capture_duration_that_is_no_number_is_located_in_its_value():
     code, text, locations = error_at([{"list": "l", "items": ["a"]}, {**RULE, "capture_duration": "ten"}])
     assert (code, text) == ("LOAD_ERR_YAML_VALIDATE", "Can't decode YAML scalar value")
     assert locations[-1] == ("value for 'capture_duration'", "")
+
+
+#: A rule of source x written out, so that the lines and columns of what follows it are known.
+RULE_TEXT = """- rule: r
+  desc: d
+  condition: x.i = 1
+  output: o
+  priority: INFO
+  source: x
+"""
+
+
+def load_text(text):
+    registry = PluginRegistry()
+    registry.load(DefinedLibrary(SOURCE_DEFINITION))
+    return load_rules([("f0.yaml", text)], {"x": FieldTable(registry, "x")})
+
+
+def error_of_text(text):
+    """The first error's code, message and locations as (item type, item name, line, column)."""
+    with pytest.raises(RulesLoadError) as caught:
+        load_text(text)
+    error = caught.value.results.first_error()
+    return error.code, error.message, [(loc.item_type, loc.item_name, loc.line, loc.column) for loc in error.locations]
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS-SHAPE")
+@pytest.mark.parametrize("exception, message, line, column", [
+    # the value that is wrong is located, in the exception it belongs to
+    ('    fields: [x.i]\n    values: "1"\n', "Rule exception must have values property with a list of values", 10, 13),
+    ("    fields: {}\n    values: [[1]]\n", "Rule exception fields must be a string or a list of strings", 9, 13),
+    ("    fields: [[x.i]]\n    values: [[1]]\n", "Rule exception fields must be a string or a list of strings", 9, 13),
+    ('    fields: [x.i]\n    comps: [["="]]\n    values: [[1]]\n',
+     "Rule exception comps must be a string or a list of strings", 10, 12),
+])
+def test_exception_keys_of_the_wrong_shape_are_located_in_the_exception(exception, message, line, column):
+    text = RULE_TEXT + "  exceptions:\n  - name: e1\n" + exception
+    assert error_of_text(text) == ("LOAD_ERR_YAML_VALIDATE", message, [
+        ("rules content", "", 1, 1), ("rule", "r", 1, 3), ("exception", "e1", line, column)])
+
+
+@pytest.mark.clause("RULES-EXCEPTIONS", "RULES-APPEND-OVERRIDE")
+def test_an_exception_with_no_values_excludes_nothing_until_values_are_appended():
+    defined = RULE_TEXT + "  exceptions:\n  - name: e1\n    fields: [x.i]\n"
+    assert [rule.expanded for rule in load_text(defined).rules] == ["x.i = 1"]
+    appended = "- rule: r\n  override: {exceptions: append}\n  exceptions:\n  - name: e1\n"
+    assert [rule.expanded for rule in load_text(defined + appended).rules] == ["x.i = 1"]
+    appended += "    values: [[2]]\n"
+    assert [rule.expanded for rule in load_text(defined + appended).rules] == ["(x.i = 1) and not ((x.i = 2))"]
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+def test_a_legacy_append_joins_the_condition_or_needs_one():
+    ruleset = load_text(RULE_TEXT + "- rule: r\n  append: true\n  condition: or x.i = 2\n")
+    assert [rule.expanded for rule in ruleset.rules] == ["x.i = 1 or x.i = 2"]
+    assert error_of_text(RULE_TEXT + "- rule: r\n  append: true\n") == (
+        "LOAD_ERR_YAML_VALIDATE", "Appended rule must have exceptions or condition property",
+        [("rules content", "", 1, 1), ("rule", "r", 7, 3)])
+
+
+@pytest.mark.clause("RULES-DEFINE")
+@pytest.mark.parametrize("key, value, missing", [("condition", "x.i = 3", "output"), ("output", "o2", "condition"),
+                                                 ("desc", "d2", "condition"), ("priority", "INFO", "condition")])
+def test_enabled_with_any_defining_key_is_a_definition(key, value, missing):
+    # falco-rules.md §2.3: only an item with none of condition/output/desc/priority toggles `enabled`; a
+    # definition reads condition, output, desc and priority in that order
+    assert error_of_text(RULE_TEXT + f"- rule: r\n  {key}: {value}\n  enabled: false\n") == (
+        "LOAD_ERR_YAML_VALIDATE", f"Item has no mapping for key '{missing}'",
+        [("rules content", "", 1, 1), ("rule", "r", 7, 3)])
+
+
+@pytest.mark.clause("RULES-DEFINE")
+def test_a_standalone_enabled_toggles_the_rule_with_a_deprecation_warning():
+    ruleset = load_text(RULE_TEXT + "- rule: r\n  enabled: false\n")
+    assert [rule.enabled for rule in ruleset.rules] == [False]
+    assert warnings(ruleset) == [("LOAD_DEPRECATED_ITEM", "The standalone 'enabled' key usage is deprecated. The "
+                                                          "correct approach requires also a 'replace' entry under the "
+                                                          "'override' key (i.e. 'enabled: replace').")]
