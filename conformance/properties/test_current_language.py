@@ -13,7 +13,7 @@ from hypothesis import given, strategies as st
 
 from conformance.filter_strategies import STRING_OPS, WORDS, checks, event_lists
 from conformance.properties.test_filter_language import loaded, run
-from conformance.typed_fields import compile_warnings, evaluate, render, render_json
+from conformance.typed_fields import compile_warnings, evaluate, render, render_json, typed_fields
 from reference.filter import Check, FieldRef, FilterError, ListValue, parse
 from reference.filter.ast import Identifier, Literal, Transformer, quote, to_text
 from reference.host.event_fields import EventContext, FieldTable
@@ -471,3 +471,148 @@ def test_transformer_checks_print_back_to_the_same_tree(name, word, op):
     for node in (Check(left, op, value), Check(FieldRef("x.word"), op if op != "in" else "=",
                                                  Transformer("val", (FieldRef("x.tag", word or "k"),)))):
         assert parse(to_text(node)) == node
+
+
+# Buffers (libsinsp's BYTEBUF, type 7): no plugin field has the type, so a typed field of it stands in.
+BUFFERS = typed_fields(("t.buf", 7, False), ("t.buf2", 7, False))
+buffer_bytes = st.binary(max_size=5).map(lambda b: bytes(c % 4 + 0x61 for c in b))  # over b"abcd"
+
+
+@pytest.mark.clause("FILTER-TYPES", "FILTER-OPERATORS")
+@given(buffer_bytes, buffer_bytes, st.booleans())
+def test_buffer_operators_compare_bytes(value, operand, upper_hex):
+    text = quote(operand.decode())
+    hex_text = operand.hex().upper() if upper_hex else operand.hex()  # hex digits of either case
+    expected = {"=": value == operand, "==": value == operand, "!=": value != operand,
+                "contains": operand in value, "startswith": value.startswith(operand),
+                "endswith": value.endswith(operand)}
+    for op, holds in expected.items():
+        assert evaluate(f"t.buf {op} {text}", {"t.buf": value}, BUFFERS) is holds, op
+    assert evaluate(f"t.buf in ({text}, zz)", {"t.buf": value}, BUFFERS) is (value in (operand, b"zz"))
+    assert evaluate(f"t.buf intersects ({text})", {"t.buf": value}, BUFFERS) is (value == operand)
+    if hex_text:
+        assert evaluate(f"t.buf bcontains {hex_text}", {"t.buf": value}, BUFFERS) is (operand in value)
+        assert evaluate(f"t.buf bstartswith {hex_text}", {"t.buf": value}, BUFFERS) is value.startswith(operand)
+
+
+@pytest.mark.clause("FILTER-TYPES", "FILTER-OPERATORS")
+@pytest.mark.parametrize("condition, value, expected", [
+    ("t.buf == abcd", b"abcd", True), ("t.buf == abc", b"abcd", False), ("t.buf != abcd", b"abcd", False),
+    ("t.buf != abc", b"abcd", True), ("t.buf in (abcd)", b"abcd", True), ("t.buf in (abc)", b"abcd", False),
+    ("t.buf intersects (abcd)", b"abcd", True), ("t.buf intersects (abc)", b"abcd", False),
+    ("t.buf contains bc", b"abcd", True), ("t.buf contains cb", b"abcd", False),
+    ("t.buf startswith ab", b"abcd", True), ("t.buf startswith b", b"abcd", False),
+    ("t.buf endswith cd", b"abcd", True), ("t.buf endswith c", b"abcd", False),
+    ("t.buf bcontains 6A6B", b"ijkl", True), ("t.buf bcontains 6a6b", b"ijkl", True),
+    ("t.buf bstartswith 696A", b"ijkl", True), ("t.buf bstartswith 6A", b"ijkl", False),
+    ("t.buf = val(t.buf2)", b"abcd", True),
+])
+def test_buffer_comparisons(condition, value, expected):
+    assert evaluate(condition, {"t.buf": value, "t.buf2": b"abcd"}, BUFFERS) is expected
+
+
+@pytest.mark.clause("FILTER-COMPILE")
+@given(st.integers(0, 10**30), st.integers(0, 30))
+def test_number_constants_are_decimal_and_saturate_at_the_uint64_maximum(number, zeros):
+    # leading zeros do not count towards the 20 digits of the largest uint64
+    constant = "0" * zeros + str(number)
+    read = min(number, 18446744073709551615)
+    assert evaluate(f"t.n = {constant}", {"t.n": read}) is True
+    assert evaluate(f"t.n = {constant}", {"t.n": read - 1 if read else 1}) is False
+
+
+@pytest.mark.clause("FILTER-COMPILE")
+@pytest.mark.parametrize("constant, read", [
+    ("18446744073709551615", 18446744073709551615), ("18446744073709551614", 18446744073709551614),
+    ("18446744073709551616", 18446744073709551615), ("18446744073709551621", 18446744073709551615),
+    ("99999999999999999999", 18446744073709551615), ("10000000000000000000", 10000000000000000000),
+    ("0000000000000000000000000042", 42), ("000000000000000000000", 0),
+    ("1" * 5000, 18446744073709551615),  # far beyond what int() reads from text
+])
+def test_number_constant_examples(constant, read):
+    assert evaluate(f"t.n = {constant}", {"t.n": read}) is True
+    assert evaluate(f"t.n != {constant}", {"t.n": read}) is False
+
+
+@pytest.mark.clause("FILTER-REGEX")
+def test_a_refused_pattern_is_one_error_and_nothing_on_stderr(capfd):
+    with pytest.raises(FilterError) as caught:
+        evaluate("t.s regex 'a('", {})
+    assert caught.value.reason == "invalid regex pattern: missing ): a("
+    assert caught.value.clause == "FILTER-REGEX"
+    assert capfd.readouterr().err == ""  # RE2's own log line would duplicate the error
+
+
+@pytest.mark.clause("FILTER-TYPES", "FILTER-COMPILE", "FILTER-ERRORS")
+@pytest.mark.parametrize("condition, message, clause", [
+    ("t.s exists and t.s = 'a\\x00b'", "filter error at index 21, line 1, column 22: filter value cannot contain a NUL "
+                                       "byte (\\x00)", "FILTER-COMPILE"),
+    ("t.s exists and t.b = maybe", "filter error at index 21, line 1, column 22: unrecognized boolean value maybe",
+     "FILTER-TYPES"),
+    ("t.s exists and t.b in (true, x)", "filter error at index 29, line 1, column 30: unrecognized boolean value x",
+     "FILTER-TYPES"),
+    ("t.s exists and t.ip = 1.2", "filter error at index 22, line 1, column 23: unrecognized IP address 1.2",
+     "FILTER-TYPES"),
+    ("t.s exists and t.net = 1.2", "filter error at index 23, line 1, column 24: unrecognized IP network 1.2",
+     "FILTER-TYPES"),
+    ("t.s exists and t.net = 10.0.0.0", "filter error at index 23, line 1, column 24: unrecognized IP network "
+                                        "10.0.0.0", "FILTER-TYPES"),
+])
+def test_value_errors_name_the_value_its_position_and_clause(condition, message, clause):
+    with pytest.raises(FilterError) as caught:
+        evaluate(condition, {})
+    assert str(caught.value) == message
+    assert caught.value.clause == clause
+
+
+@pytest.mark.clause("FILTER-TYPES", "FILTER-ERRORS")
+@pytest.mark.parametrize("operand", ["616", "zz", "6g", "6a6"])
+def test_buffer_hex_errors_point_at_the_value(operand):
+    with pytest.raises(FilterError) as caught:
+        evaluate(f"t.buf exists and t.buf bcontains {operand}", {}, BUFFERS)
+    assert str(caught.value) == ("filter error at index 33, line 1, column 34: bcontains and bstartswith operator "
+                                 "support hex strings only")
+    assert caught.value.clause == "FILTER-TYPES"
+
+
+@pytest.mark.clause("FILTER-VAL", "FILTER-TRANSFORMERS", "FILTER-COMPILE", "FILTER-ERRORS")
+@pytest.mark.parametrize("check, message, clause", [
+    ("t.s regex val(t.s2)", "operator 'REGEX' doesn't support right-hand side fields", "FILTER-VAL"),
+    ("t.s pmatch val(t.s2)", "operator 'PMATCH' doesn't support right-hand side fields", "FILTER-VAL"),
+    ("t.net = val(t.net)", "field type 'IPNET' doesn't support right-hand side fields", "FILTER-VAL"),
+    ("t.s = val(t.n)", "field 't.s' has type 'CHARBUF' while the right-hand side field 't.n' has incompatible type "
+                       "'UINT64'", "FILTER-VAL"),
+    ("t.s = toupper(t.n)", "can't add field transformer: type 'UINT64' is not supported by 'toupper' transformer "
+                           "applied on field 't.n'", "FILTER-TRANSFORMERS"),
+    ("t.s = val(t.nope)", "filter_check called with nonexistent field t.nope", "FILTER-COMPILE"),
+    ("t.s = toupper(t.nope)", "filter_check called with nonexistent field t.nope", "FILTER-COMPILE"),
+    ("toupper(t.nope) = a", "filter_check called with nonexistent field t.nope", "FILTER-COMPILE"),
+    ("toupper(t.n) = a", "can't add field transformer: type 'UINT64' is not supported by 'toupper' transformer "
+                         "applied on field 't.n'", "FILTER-TRANSFORMERS"),
+])
+def test_field_comparison_errors_point_at_their_check(check, message, clause):
+    with pytest.raises(FilterError) as caught:
+        evaluate(f"t.s exists and {check}", {})
+    assert str(caught.value) == f"filter error at index 15, line 1, column 16: {message}"
+    assert caught.value.clause == clause
+
+
+@pytest.mark.clause("FILTER-VAL")
+def test_val_on_the_left_of_a_built_tree_is_refused_at_its_check():
+    # The grammar cannot produce it (FILTER-VAL); a tree built by hand still gets the error, at the check.
+    from reference.filter import compile_filter
+    from reference.filter.errors import Position
+    from conformance.typed_fields import table
+    where = Position(4, 1, 5)
+    tree = Check(Transformer("toupper", (Transformer("val", (FieldRef("t.s"),)),)), "=", "a", where)
+    with pytest.raises(FilterError) as caught:
+        compile_filter(tree, table())
+    assert str(caught.value) == ("filter error at index 4, line 1, column 5: 'val' can only be used on the right-hand "
+                                 "side of a check")
+    assert caught.value.clause == "FILTER-VAL"
+
+
+@pytest.mark.clause("FILTER-WARNINGS")
+def test_a_transformer_like_constant_warns_across_lines():
+    assert compile_warnings("t.s = 'toupper(a\nb)'") == [
+        "'toupper(a\nb)' may be a valid field transformer misused as a const string value"]
