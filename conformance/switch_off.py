@@ -220,10 +220,10 @@ SWITCHES = {
     "V3-EXTRACT-ONE-FIELD": ("reference/host/loader_v3.py", "        if len(request.values) > 1:\n", "        if False:\n"),
     "V3-OUTPUT-TYPES": ("reference/output.py", 'return "true" if value else "false"', "return str(value)"),
     "V3-SDK-CAPABILITIES": ("reference/sdk_v3.py", '        if cls.defines("open"):\n', "        if False:\n"),
-    "CHECK-V3": ("reference/tools/plugin_check/child.py", '    if getattr(info, "contract", "0") == "3":  # the event',
+    "CHECK-V3": ("reference/tools/plugin_check/child.py", '    if speaks_v3(info):  # the event',
                  '    if False:  # the event'),
     "SUITE-CONTRACTS": ("conformance/runner.py", 'if _contract(case["api_version"]) not in', 'if False and _contract(case["api_version"]) not in'),
-    "V3-MIXED-CONTRACTS": ("reference/host/loader.py", '    if getattr(info, "contract", "0") == "3":\n        from',
+    "V3-MIXED-CONTRACTS": ("reference/host/loader.py", '    if speaks_v3(info):\n        from',
                            '    if False:\n        from'),
 }
 

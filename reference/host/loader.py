@@ -34,6 +34,13 @@ from reference.contract.versions import api_version_compatible, parse_version
 _SUCCESS = ReturnCode.SUCCESS
 
 
+def speaks_v3(library_or_info: Any) -> bool:
+    """V3-CONTRACT-DISPATCH: is this library (or the info read from it) of the 3.x contract? Yes when
+    the native bridge chose the 3.x bridge by the API major the .so requires, or the Python plugin
+    is written with `reference.sdk_v3`; both say so by their `contract` tag."""
+    return getattr(library_or_info, "contract", "0") == "3"
+
+
 def _call_failed(rc: int) -> bool:
     """Does this extract_fields return code void the call's values? Any code but SUCCESS does:
     the 0.3.0 framework takes no value from a failed call (EXTRACT-FAILURE-NO-VALUE)."""
@@ -163,7 +170,7 @@ def read_info(library: PluginLibrary) -> PluginInfo:
     # bridge by the API major the .so requires, or the Python plugin is written with
     # `reference.sdk_v3`. Whatever version it then asks for is judged by the 3.12 rules; a 0.3.0
     # library is judged here, whatever it asks for.
-    if getattr(library, "contract", "0") == "3":
+    if speaks_v3(library):
         from reference.host.loader_v3 import read_info_v3  # it builds on this module; 0.3.0 runs never load it
 
         return read_info_v3(library)
@@ -465,7 +472,7 @@ class LoadedPlugin:
 
 def loaded_plugin(library: PluginLibrary, info: PluginInfo) -> LoadedPlugin:
     """The LoadedPlugin that drives `info`'s contract (V3-CONTRACT-DISPATCH)."""
-    if getattr(info, "contract", "0") == "3":
+    if speaks_v3(info):
         from reference.host.loader_v3 import LoadedPluginV3
 
         return LoadedPluginV3(library, info)

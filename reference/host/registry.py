@@ -9,7 +9,7 @@ from __future__ import annotations
 from reference.errors import LoadError
 from reference.contract.fields import BUILTIN_EVENT_FIELDS, FieldInfo
 from reference.contract.v0_3 import PluginLibrary
-from reference.host.loader import LoadedPlugin, PluginInfo, loaded_plugin, read_info
+from reference.host.loader import LoadedPlugin, PluginInfo, loaded_plugin, read_info, speaks_v3
 
 #: ID 0 is the registry's "zero value" and names no plugin.
 ZERO_ID = 0
@@ -89,7 +89,7 @@ class PluginRegistry:
 
     def _check(self, info: PluginInfo, where: str) -> str | None:
         """Raise LoadError if `info` cannot join the set; return a warning or None."""
-        if getattr(info, "contract", "0") == "3":
+        if speaks_v3(info):
             from reference.host.registry_v3 import check_v3
 
             return check_v3(self, info, where)

@@ -13,7 +13,7 @@ from reference.errors import PlugrefError
 from reference.host.event_fields import BUILTINS, EventContext, ExtractionMode, ExtractionPlan, FieldTable
 from reference.filter import compile_filter, parse
 from reference.host.libraries import open_library
-from reference.host.loader import LoadedPlugin
+from reference.host.loader import LoadedPlugin, speaks_v3
 from reference.output import Formatter
 from reference.tools.output_file import ReplacingOutput, same_file
 from reference.host.registry import PluginRegistry
@@ -187,7 +187,7 @@ class Inspector:
         for text in settings.plugins:
             self.load(text)
         # What plugref does not drive in a 3.x plugin is said, never silently ignored (V3-CAPABILITIES).
-        if any(getattr(p.info, "contract", "0") == "3" for p in self.registry.plugins):
+        if any(speaks_v3(p.info) for p in self.registry.plugins):
             from reference.host.loader_v3 import unsupported_warning  # a 0.3.0 run does without the 3.x layer
 
             notes.extend(w for w in map(unsupported_warning, self.registry.plugins) if w)
@@ -252,7 +252,7 @@ class Inspector:
             out += [f"Name: {info.name}", f"Description: {info.description}", f"Contact: {info.contact}",
                     f"Version: {info.version}",
                     f"Init Config Schema: {info.init_schema_text or ''}"]
-            if getattr(info, "contract", "0") == "3":  # capabilities, and what plugref does not drive (V3-CAPABILITIES)
+            if speaks_v3(info):  # capabilities, and what plugref does not drive (V3-CAPABILITIES)
                 unsupported = (f" (not yet supported by plugref: {', '.join(info.unsupported)})"
                                if info.unsupported else "")
                 out.append(f"Capabilities: {', '.join(info.capability_names())}{unsupported}")

@@ -28,7 +28,7 @@ import traceback
 from reference.errors import LoadError, PlugrefError
 from reference.host.libraries import open_library
 from reference.contract.v0_3 import Event, ExtractRequest, FieldType
-from reference.host.loader import read_info, validate_init_config
+from reference.host.loader import read_info, speaks_v3, validate_init_config
 from reference.tools.plugin_check.checks import (CHECKS, CheckContext, CheckFailed, CheckOptions, CheckSkipped,
                                                  CheckWarning, RecordingLibrary, describe_identity)
 
@@ -76,7 +76,7 @@ def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> Non
     channel.send({"kind": "identity", "identity": describe_identity(library, info)})
     context = CheckContext(options, RecordingLibrary(library, channel.announce), info)
     checks = CHECKS
-    if getattr(info, "contract", "0") == "3":  # the event and extraction checks of the 3.x host (CHECK-V3)
+    if speaks_v3(info):  # the event and extraction checks of the 3.x host (CHECK-V3)
         from reference.tools.plugin_check.checks_v3 import CHECKS_V3 as checks
     for name in names:
         channel.send({"kind": "start", "check": name})
