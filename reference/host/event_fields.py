@@ -261,20 +261,17 @@ class EventContext:
 
     def __init__(self, event: PluginEvent, plan: ExtractionPlan, source_plugin: LoadedPlugin | None,
                  mode: ExtractionMode = ExtractionMode.LAZY):
-        self.event = event
         self.plan = plan
         self.source_plugin = source_plugin
         self.mode = mode
-        #: the values asked so far, by request slot (None: the field has no value for this event)
-        self.kept: dict[int, str | int | None] = {}
-        self._plugin_input = None
-        self._batched: set[LoadedPlugin] | None = None
+        self.renew(event)
 
     def renew(self, event: PluginEvent) -> "EventContext":
         """This context made the one of `event`, nothing kept (the plan, source plugin and mode
         stay): a loop over the events of one source reuses one context, not one made per event."""
         self.event = event
-        self.kept = {}
+        #: the values asked so far, by request slot (None: the field has no value for this event)
+        self.kept: dict[int, str | int | None] = {}
         self._plugin_input = None
         self._batched = None
         return self
