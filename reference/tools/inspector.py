@@ -165,7 +165,6 @@ class Inspector:
 
         num, first_ts = 0, None
         source_names: dict[int, str] = {}  # plugin ID -> event source, looked up once per ID
-        new = tuple.__new__  # PluginEvent(...) made as the tuple it is, without a Python call per event
         for event in reader:
             num += 1  # every event counts, as in sysdig, even those plugref cannot interpret
             if first_ts is None:
@@ -177,8 +176,7 @@ class Inspector:
             if source is None:
                 plugin = self.registry.source_plugin_by_id(plugin_id)
                 source = source_names[plugin_id] = plugin.info.event_source if plugin else ""
-            # CaptureEvent.to_plugin_event, without a call per event.
-            yield new(PluginEvent, (num, event.ts, plugin_id, source, event.data, first_ts))
+            yield event.to_plugin_event(num, source, first_ts)
 
     def run(self, settings: Inspection, notes: list[str] | None = None) -> Iterator[str]:
         """The printed lines (none with -w). Everything that can be refused (plugins, input,
