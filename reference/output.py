@@ -103,10 +103,9 @@ class Formatter:
         self.operands = OperandCompiler(table, self.plan)
         self.parts: list[str | Token] = []
         self._parse(text[1:] if self.keep_missing else text, table)
-        # Each part, built once: literal text, or a token with what gives its value (its request
-        # when a plain field, whose value is read from the event's table), how it prints, its width.
-        self._pieces = [(part, None, None, None, None) if isinstance(part, str) else
-                        (None, part.operand.request, part.operand.value, self._printer(part), part.width)
+        # Each part, built once: literal text, or a token with what gives its value, how it prints, its width.
+        self._pieces = [(part, None, None, None) if isinstance(part, str) else
+                        (None, part.operand.value, self._printer(part), part.width)
                         for part in self.parts]
         # The JSON keys of each token and the prepared request of each, built once per format.
         self._json_keys = {id(token): [(ref.text(), self.plan.add(table.resolve(ref.name), ref.arg or ""))
@@ -201,15 +200,11 @@ class Formatter:
     def format(self, context: EventContext) -> str | None:
         """The line for this event, or None when a value is missing and the format has no `*`."""
         out = []
-        kept, field_value = context.kept, context.value
-        for literal, request, value_of, printer, width in self._pieces:
+        for literal, value_of, printer, width in self._pieces:
             if literal is not None:
                 out.append(literal)
                 continue
-            if request is not None:  # a plain field: its kept value, else asked now (value_of's way, one call less)
-                value = kept[request.slot] if request.slot in kept else field_value(request)
-            else:
-                value = value_of(context)
+            value = value_of(context)
             if value is None:
                 if not self.keep_missing:
                     return None
