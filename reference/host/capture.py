@@ -130,7 +130,8 @@ class CaptureEvent(NamedTuple):
         is the first event's timestamp (for evt.reltime)."""
         if self.type != PPME_PLUGINEVENT_E:
             raise ValueError(f"event of type {self.type} at byte {self.offset} is not a plugin event")
-        return PluginEvent(num, self.ts, self.plugin_id, source, self.data, first_ts)
+        # Made as the tuple it is: PluginEvent's constructor is a Python function, and this runs per event.
+        return _new_tuple(PluginEvent, (num, self.ts, self.plugin_id, source, self.data, first_ts))
 
 
 class SectionHeader(NamedTuple):
