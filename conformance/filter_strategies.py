@@ -119,7 +119,7 @@ LITERALS_AFTER_PLUGIN_FIELDS = [" ", " | ", " - "]
 def formats(draw) -> str:
     parts = []
     for _ in range(draw(st.integers(1, 5))):
-        width = draw(st.sampled_from(["", "", "", "3", "12"]))
+        width = draw(st.sampled_from(["", "", "", "3", "12", "0", "007"]))  # 0 is no width (OUTPUT-FORMAT)
         token = draw(st.sampled_from(PLUGIN_TOKENS + EVT_TOKENS))
         parts.append(f"%{width}{token}")
         parts.append(draw(st.sampled_from(LITERALS_AFTER_PLUGIN_FIELDS if token.startswith("x.") else LITERALS)))

@@ -124,8 +124,9 @@ class Formatter:
             i += 1
             width_match = re.compile(r"[0-9]+").match(text, i)
             digits = width_match.group(0).lstrip("0") if width_match else ""
+            # A width of zero is no width, as sysdig 0.29 prints it (`%0evt.num` is the whole number).
             # Many digits are too wide before they are a number (int() refuses over 4300 digits).
-            width = (int(digits or "0") if len(digits) <= 9 else MAX_FIELD_WIDTH + 1) if width_match else None
+            width = (int(digits) if len(digits) <= 9 else MAX_FIELD_WIDTH + 1) if digits else None
             if width is not None and width > MAX_FIELD_WIDTH:
                 raise FormatError(f"invalid formatting syntax: field width {_shortened(width_match.group(0))} exceeds the "
                                   f"maximum of {MAX_FIELD_WIDTH}")

@@ -154,6 +154,13 @@ def test_a_width_of_many_leading_zeros_is_its_number(capsys, xsrc):
     assert capsys.readouterr().out == "1" + " " * 9 + "|\n"
 
 
+@pytest.mark.clause("OUTPUT-FORMAT")
+def test_a_width_of_zero_is_no_width_as_sysdig_prints_it(capsys, xsrc):
+    # sysdig 0.29: -p "[%0evt.num] %0x.word" prints "[1] nginx", the whole values.
+    assert main(["inspect", "-H", xsrc, "-I", "xsrc", "-n", "2", "-p", "[%0evt.num] %000x.i [%03evt.num]"]) == 0
+    assert capsys.readouterr().out == "[1] 0 [1  ]\n[2] 1 [2  ]\n"
+
+
 @pytest.mark.clause("FILTER-COMPILE")
 def test_a_number_of_thousands_of_digits_saturates_instead_of_failing(capsys, xsrc):
     assert main(["inspect", "-H", xsrc, "-I", "xsrc", "-p", "%evt.num", "x.i < " + "9" * 5000]) == 0
