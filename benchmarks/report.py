@@ -7,6 +7,8 @@ Workloads (the events of the generator plugin, fake_plugins/native/generator.c, 
 `%x.i %x.word` and the filter `x.word in (nginx, sshd) and x.i > 100`, printed to /dev/null):
     W1      N events from the source plugin (-I), N = --events (default 1,000,000)
     W2      the same events from a capture sysdig wrote of them (-r)
+    floor W1, floor W2  the same jobs done by one CPython + ctypes loop with no framework and none of
+            the spec's checks (cpython_floor.py): the ratio no pure-Python host can go under here
     tiny    24 events from the source plugin: the whole process, start-up included, which is
             what differential testing pays on every example
     memory  peak RSS of the process for each count of --memory (default 1M and 5M): it must not
@@ -104,6 +106,25 @@ def check_same_output(plugin: Path, folder: Path) -> None:
             raise SystemExit(f"plugref and sysdig print different lines for 2000 events ({' '.join(pair['plugref'])})")
 
 
+def floor_commands(plugin: Path, events: int, capture: Path | None = None) -> dict[str, list[str]]:
+    """The floor of CPython on a workload (benchmarks/cpython_floor.py), paired with the same sysdig run."""
+    source = ["--capture", str(capture)] if capture else ["--events", str(events)]
+    return {"sysdig": commands(plugin, events, capture)["sysdig"],
+            "plugref": [sys.executable, str(Path(__file__).resolve().parent / "cpython_floor.py"), str(plugin),
+                        *source]}
+
+
+def check_floor_output(plugin: Path, folder: Path) -> None:
+    """The floor does the same job: it prints sysdig's lines."""
+    capture = write_capture(plugin, 2000, folder / "floor-check.scap")
+    for pair in (floor_commands(plugin, 2000), floor_commands(plugin, 2000, capture)):
+        outputs = {name: subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT,
+                                        env=ENVIRONMENT).stdout
+                   for name, cmd in pair.items()}
+        if outputs["sysdig"] != outputs["plugref"] or not outputs["sysdig"]:
+            raise SystemExit(f"the CPython floor and sysdig print different lines ({' '.join(pair['plugref'])})")
+
+
 def print_report(rows: list[Row]) -> None:
     print(f"{'workload':12} {'plugref s':>10} {'sysdig s':>9} {'ratio':>7} {'(min-max)':>13} "
           f"{'plugref MiB':>11} {'sysdig MiB':>10}  what")
@@ -139,11 +160,17 @@ def main() -> int:
         shutil.copyfile(build_generator(), plugin)
         check_same_output(plugin, folder)
 
+        check_floor_output(plugin, folder)
+
         rows.append(paired(Row("W1", f"{args.events} events from the source plugin (-I)"),
                            commands(plugin, args.events), args.runs))
+        rows.append(paired(Row("floor W1", "W1's job in one CPython + ctypes loop, no framework (cpython_floor.py)"),
+                           floor_commands(plugin, args.events), args.runs))
         capture = write_capture(plugin, args.events, folder / "full.scap")
         rows.append(paired(Row("W2", f"{args.events} events from a capture (-r)"),
                            commands(plugin, args.events, capture), args.runs))
+        rows.append(paired(Row("floor W2", "W2's job in one CPython loop, no framework (cpython_floor.py)"),
+                           floor_commands(plugin, args.events, capture), args.runs))
         capture.unlink()
         rows.append(paired(Row("tiny", f"{TINY_EVENTS} events from the source plugin, whole process"),
                            commands(plugin, TINY_EVENTS), args.tiny_runs, warmup=True))
