@@ -91,6 +91,10 @@ COVERING_TESTS: dict[str, list[str]] = {
     # mutmut mutates function bodies only: field_types.py (an enum and its names) has no mutant.
     "reference/contract/field_types.py": ["tests/test_contract_v3.py"],
     "reference/errors.py": ["tests/test_errors.py"],
+    "reference/host/registry_v3.py": ["tests/test_set_rules_v3.py"],
+    "reference/host/libraries.py": ["tests/test_libraries.py"],
+    "reference/contract/lifecycle.py": ["conformance/properties/test_lifecycle.py", "tests/test_loader_calls.py"],
+    "reference/contract/fields.py": ["conformance/properties/test_plugin_checks.py", "tests/test_contract_v3.py"],
     "reference/contract/versions.py": ["tests/test_version_rules.py", "conformance/properties/test_versions.py"],
 }
 
