@@ -93,8 +93,10 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/errors.py": ["tests/test_errors.py"],
     "reference/host/registry_v3.py": ["tests/test_set_rules_v3.py"],
     "reference/host/libraries.py": ["tests/test_libraries.py"],
-    "reference/contract/lifecycle.py": ["conformance/properties/test_lifecycle.py", "tests/test_loader_calls.py"],
-    "reference/contract/fields.py": ["conformance/properties/test_plugin_checks.py", "tests/test_contract_v3.py"],
+    "reference/contract/lifecycle.py": ["tests/test_lifecycle_table.py", "conformance/properties/test_lifecycle.py",
+                                        "tests/test_loader_calls.py"],
+    "reference/contract/fields.py": ["tests/test_fields_json.py", "conformance/properties/test_plugin_checks.py"],
+    "reference/contract/fields_v3.py": ["tests/test_fields_json.py", "tests/test_contract_v3.py"],
     "reference/contract/versions.py": ["tests/test_version_rules.py", "conformance/properties/test_versions.py"],
 }
 
