@@ -98,6 +98,8 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/contract/fields.py": ["tests/test_fields_json.py", "conformance/properties/test_plugin_checks.py"],
     "reference/contract/fields_v3.py": ["tests/test_fields_json.py", "tests/test_contract_v3.py"],
     "reference/host/falco_registry.py": ["tests/test_falco_registry.py", "conformance/properties/test_registry_file.py"],
+    "reference/contract/v0_3.py": ["tests/test_contract_v0_3.py"],
+    "reference/contract/v3.py": ["tests/test_contract_v3.py"],
     "reference/contract/versions.py": ["tests/test_version_rules.py", "conformance/properties/test_versions.py"],
 }
 

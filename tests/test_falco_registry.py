@@ -242,3 +242,15 @@ def test_the_registered_id_of_a_name_comes_from_the_bundled_copies(bundled, tmp_
     assert (registered_id("dummy"), registered_id("onlyhere"), registered_id("seccompagent")) == (3, 44, 6)
     later.write_text("plugins: [{name: onlyhere, capabilities: {sourcing: {supported: true, id: 55, source: o}}}]\n")
     assert registered_id("onlyhere") == 44  # the copies are read once
+
+
+@pytest.mark.clause("REGISTRY-RULES")
+@pytest.mark.parametrize("text", [
+    "plugins:\n  - capabilities: {sourcing: {supported: true, id: 3, source: s}}\n",
+    "plugins: {source: [{id: 3, source: s}]}\n",
+    "plugins: {extractor: [{sources: [s]}]}\n",
+])
+def test_a_plugin_without_a_name_has_the_empty_name(text):
+    index = _registry(text)
+    assert [e.name for e in index.entries] == [""]
+    assert validate(index) == "plugin name does follow the naming convention: ''"
