@@ -100,6 +100,10 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/host/falco_registry.py": ["tests/test_falco_registry.py", "conformance/properties/test_registry_file.py"],
     "reference/contract/v0_3.py": ["tests/test_contract_v0_3.py"],
     "reference/contract/v3.py": ["tests/test_contract_v3.py"],
+    "reference/host/native_v3.py": ["tests/test_native_v3_bridge.py", "tests/test_plugins_v3.py",
+                                    "conformance/properties/test_v3_parity.py"],
+    "reference/host/loader_v3.py": ["tests/test_set_rules_v3.py", "tests/test_plugins_v3.py",
+                                    "conformance/properties/test_v3_parity.py", "tests/test_plugin_answers.py"],
     "reference/contract/versions.py": ["tests/test_version_rules.py", "conformance/properties/test_versions.py"],
 }
 
