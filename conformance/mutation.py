@@ -102,8 +102,8 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/contract/v3.py": ["tests/test_contract_v3.py"],
     "reference/host/native_v3.py": ["tests/test_native_v3_bridge.py", "tests/test_plugins_v3.py",
                                     "conformance/properties/test_v3_parity.py"],
-    "reference/host/loader_v3.py": ["tests/test_set_rules_v3.py", "tests/test_plugins_v3.py",
-                                    "conformance/properties/test_v3_parity.py", "tests/test_plugin_answers.py"],
+    "reference/host/loader_v3.py": ["tests/test_loader_v3.py", "tests/test_set_rules_v3.py", "tests/test_plugins_v3.py",
+                                    "conformance/properties/test_v3_parity.py"],
     "reference/contract/versions.py": ["tests/test_version_rules.py", "conformance/properties/test_versions.py"],
 }
 
