@@ -72,6 +72,23 @@ def test_a_plugin_event_is_the_26_byte_header_then_its_two_parameters(plugin_id,
 
 
 @pytest.mark.clause("V3-EVENT-FORMAT")
+@given(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(0, 2**16 - 1),
+       st.lists(st.binary(max_size=6), max_size=3))
+def test_an_event_decodes_to_its_header_fields_and_parameters(ts, tid, event_type, params):
+    # the 26-byte header (ts u64, tid u64, len u32, type u16, nparams u32), the u32 lengths, the parameters
+    length = 26 + 4 * len(params) + sum(map(len, params))
+    raw = struct.pack("<QQIHI", ts, tid, length, event_type, len(params)) + \
+        b"".join(struct.pack("<I", len(p)) for p in params) + b"".join(params)
+    assert v3.ScapEvent.decode(raw) == v3.ScapEvent(ts, tid, event_type, tuple(params))
+
+
+@pytest.mark.clause("V3-EVENT-FORMAT")
+def test_an_event_of_the_header_alone_is_well_formed():
+    raw = struct.pack("<QQIHI", 7, 9, 26, 1, 0)
+    assert v3.ScapEvent.decode(raw) == v3.ScapEvent(7, 9, 1, ())
+
+
+@pytest.mark.clause("V3-EVENT-FORMAT")
 def test_malformed_event_bytes_are_refused_with_the_part_that_is_wrong():
     good = v3.encode_plugin_event(5, b"abc", 1)
     with pytest.raises(v3.EventFormatError, match="less than the 26-byte event header"):

@@ -15,6 +15,8 @@ import yaml
 
 from reference.errors import PlugrefError
 
+# The registry tool's Go expressions, printed as they are. Go's `$` is the end of the text, Python's also
+# matches before a final newline: use them with fullmatch, never match.
 NAME_PATTERN = re.compile(r"^[a-z]+[a-z0-9-_]*$")
 SOURCE_PATTERN = re.compile(r"^[a-z]+[a-z0-9_]*$")
 MAX_PUBLIC_ID = 2**30 - 1
@@ -101,14 +103,15 @@ def validate(index: PluginIndex) -> str | None:
     names: set[str] = set()
     ids: set[int] = set()
     for entry in index.entries:
-        if not NAME_PATTERN.match(entry.name):
+        if not NAME_PATTERN.fullmatch(entry.name):
             return f"plugin name does follow the naming convention: '{entry.name}'"
         if entry.name in names:
             return f"plugin name is not unique: '{entry.name}'"
         names.add(entry.name)
         if not entry.sourcing:
             continue
-        if not isinstance(entry.id, int) or entry.id > MAX_PUBLIC_ID:
+        # An ID is a u32 (the tool's YAML decoder refuses anything else): a bool or a negative number is none.
+        if type(entry.id) is not int or not 0 <= entry.id <= MAX_PUBLIC_ID:
             return f"source ID outside the allowed range ({MAX_PUBLIC_ID}): '{entry.id}'"
         if entry.id in ids:
             return f"source ID is not unique: '{entry.id}'"
@@ -116,7 +119,7 @@ def validate(index: PluginIndex) -> str | None:
         if entry.id != 0:
             if entry.source in index.reserved_sources:
                 return f"forbidden source name: '{entry.source}'"
-            if not SOURCE_PATTERN.match(entry.source or ""):
+            if not SOURCE_PATTERN.fullmatch(entry.source or ""):
                 return f"source name does follow the naming convention: '{entry.source}'"
     return None
 

@@ -266,7 +266,7 @@ class LoadedPluginV3(LoadedPlugin):
         state, rc = self.library.init(config, self.owner)
         self._state = state
         if state is None:
-            self.lifecycle.record("init", False)
+            # No state: nothing to destroy, so the plugin ends here.
             self.lifecycle.state = State.DESTROYED
             raise LoadError(self.where, "could not initialize plugin: plugin handle or 'get_last_error' function "
                                         "not defined", "V3-INIT-INPUT")

@@ -482,10 +482,10 @@ def check_load(ctx: CheckContext) -> list[str]:
 
 def check_identity(ctx: CheckContext) -> list[str]:
     info, problems, warnings = ctx.info, [], []
-    if not NAME_PATTERN.match(info.name):
+    if not NAME_PATTERN.fullmatch(info.name):
         problems.append(f"name {info.name!r} does not follow the registry's naming convention {NAME_PATTERN.pattern}")
     if info.is_source:
-        if not SOURCE_PATTERN.match(info.event_source or ""):
+        if not SOURCE_PATTERN.fullmatch(info.event_source or ""):
             problems.append(f"event source {info.event_source!r} does not follow the registry's convention "
                             f"{SOURCE_PATTERN.pattern}")
         if info.event_source == "syscall":
@@ -496,7 +496,7 @@ def check_identity(ctx: CheckContext) -> list[str]:
         if warning:
             warnings.append(warning)
     for source in info.extract_event_sources:
-        if not SOURCE_PATTERN.match(source):
+        if not SOURCE_PATTERN.fullmatch(source):
             problems.append(f"extract event source {source!r} does not follow the registry's convention "
                             f"{SOURCE_PATTERN.pattern}")
     if problems:

@@ -165,13 +165,13 @@ def _source_events(ctx: CheckContext) -> CollectionV3:
 def check_identity_v3(ctx: CheckContext) -> list[str]:
     """CHECK-V3: the registry's naming conventions; ID 0 with no source is valid in 3.x."""
     info, problems = ctx.info, []
-    if not NAME_PATTERN.match(info.name):
+    if not NAME_PATTERN.fullmatch(info.name):
         problems.append(f"name {info.name!r} does not follow the registry's naming convention {NAME_PATTERN.pattern}")
-    if info.is_source and info.id and not SOURCE_PATTERN.match(info.event_source or ""):
+    if info.is_source and info.id and not SOURCE_PATTERN.fullmatch(info.event_source or ""):
         problems.append(f"event source {info.event_source!r} does not follow the registry's convention "
                         f"{SOURCE_PATTERN.pattern}")
     for source in info.extract_event_sources:
-        if source != SYSCALL_SOURCE and not SOURCE_PATTERN.match(source):
+        if source != SYSCALL_SOURCE and not SOURCE_PATTERN.fullmatch(source):
             problems.append(f"extract event source {source!r} does not follow the registry's convention "
                             f"{SOURCE_PATTERN.pattern}")
     if problems:
