@@ -122,3 +122,73 @@ def test_a_skipped_block_with_a_wrong_trailer(kind):
     # the offset is that of the trailer: 28 (the section header) + 28 (the block) - 4
     assert (caught.value.offset, caught.value.reason) == (
         52, "block type 0x12345678: wrong block total length, header=28, trailer=99")
+
+
+
+class Pieces(io.RawIOBase):
+    """A pipe that hands out at most `piece` bytes a read: read through `pieces()`, the reader's pieces
+    are then `piece` bytes each, the first (the one peeked at for the gzip magic) included."""
+
+    def __init__(self, data: bytes, piece: int):
+        self._inner, self._piece = io.BytesIO(data), piece
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._inner.read(min(len(buffer), self._piece))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+def pieces(raw: bytes, piece: int) -> io.BufferedReader:
+    return io.BufferedReader(Pieces(raw, piece), buffer_size=piece)
+
+
+def skipped_block_with_trailer_at(trailer_at: int) -> bytes:
+    """A skipped block right after the section header, whose trailer begins at file offset `trailer_at`."""
+    return skipped_block(trailer_at + 4 - 28 - 12)
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+@pytest.mark.parametrize("piece, trailer_at", [
+    (65536, 3 * 65536 - 4),  # the trailer ends a read piece
+    (65538, 3 * 65538 - 2),  # it straddles two pieces (blocks are 4-aligned, these pieces are not)
+    (65536, 3 * 65536),      # it begins a piece
+    (65536, 3 * 65536 + 4),  # it follows a piece's first bytes
+])
+@pytest.mark.parametrize("then", ["an event", "the end of the file"])
+def test_a_skipped_block_is_passed_over_wherever_its_trailer_falls_between_read_pieces(piece, trailer_at, then):
+    # A block of a type plugref does not read is skipped piece by piece, its trailer checked
+    # wherever the read pieces cut it; what follows it is read as if it were not there.
+    block = skipped_block_with_trailer_at(trailer_at)
+    assert len(block) == trailer_at + 4 - 28
+    after = plugin_event_0x221(5, 77, b"after") if then == "an event" else b""
+    raw = SHB + block + after
+    for kind, source in {"pieces": pieces(raw, piece), **sources(raw)}.items():
+        reader = read_capture(source)
+        assert [(e.ts, e.data) for e in reader] == ([(5, b"after")] if after else []), kind
+        assert reader.skipped_blocks == 1, kind
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+@pytest.mark.parametrize("piece, trailer_at, kept", [
+    (65536, 3 * 65536, 0),      # the file ends at a piece's end, where the trailer would begin
+    (65538, 3 * 65538 - 2, 2),  # it ends at a piece's end, inside the trailer
+    (65536, 3 * 65536, 3),      # it ends inside the trailer, in the next piece
+])
+def test_a_skipped_block_whose_file_ends_before_its_trailer_does(piece, trailer_at, kept):
+    block = skipped_block_with_trailer_at(trailer_at)
+    raw = SHB + block[:len(block) - 4 + kept]
+    with pytest.raises(CaptureError) as caught:
+        list(read_capture(pieces(raw, piece)))
+    assert (caught.value.offset, caught.value.reason) == (28, "block type 0x12345678: file ends inside the block trailer")
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+def test_a_gzip_stream_cut_inside_a_skipped_block_names_that_block():
+    raw = SHB + skipped_block(3 * MIB) + plugin_event_0x221(5, 77, b"after")
+    compressed = gzip.compress(raw)
+    with pytest.raises(CaptureError) as caught:
+        list(read_capture(io.BytesIO(compressed[:len(compressed) // 2])))
+    assert caught.value.offset == 28 and caught.value.reason.startswith("gzip data is corrupt or truncated")
