@@ -142,6 +142,8 @@ def test_a_condition_a_few_hundred_levels_deep_evaluates_as_its_connectives_say(
     ('t.s = "a\\x1bb"', "t.s = a\\x1bb"),
     ('t.s = "x\u2028y"', 't.s = "x\\u2028y"'),
     ('t.s = "\u0085"', 't.s = "\\x85"'),
+    # both: the printed backslashes stay as they are next to the escapes
+    (r't.s = "a\\b\x1b"', r't.s = "a\\b\x1b"'),
 ])
 def test_each_check_of_the_printed_function_is_labelled_with_its_text_on_one_line(condition, label):
     compiled = _compile(condition)
