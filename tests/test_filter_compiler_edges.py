@@ -11,7 +11,7 @@ The expected verdicts are those of the connectives (api §4.4, falco-rules.md §
 Python's any/all over the children; the messages are those of docs/spec.md V3-FIELD-ARGS.
 """
 import pytest
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from conformance.typed_fields import TYPED, TypedProvider, _Info, _context, table
 from reference.contract.field_types import AnyFieldType
@@ -96,8 +96,9 @@ KINDS = st.sampled_from(["check", "not", "group"])
 
 
 @pytest.mark.clause("FILTER-COMPILE", "FILTER-OPERATORS")
-@given(joiner=st.sampled_from(["and", "or"]), kinds=st.lists(KINDS, min_size=60, max_size=200),
-       decisive=st.integers(0, 200))
+@settings(max_examples=15)  # each compiles a condition of a hundred checks or more; the examples carry the edges
+@given(joiner=st.sampled_from(["and", "or"]), kinds=st.lists(KINDS, min_size=60, max_size=140),
+       decisive=st.integers(0, 140))
 # just over 64 children, one more than a multiple of 64 and two more (their last part is one or two children)
 @example(joiner="or", kinds=["check"] * 64, decisive=0)
 @example(joiner="or", kinds=["check"] * 65, decisive=64)
@@ -116,7 +117,8 @@ def test_wide_and_or_decide_as_any_and_all_of_their_children(joiner, kinds, deci
 
 
 @pytest.mark.clause("FILTER-COMPILE", "FILTER-MISSING-VALUE")
-@given(depth=st.integers(101, 400), value=st.sampled_from([None, 1, 2]))
+@settings(max_examples=10)  # as above: the boundary is in the examples
+@given(depth=st.integers(101, 250), value=st.sampled_from([None, 1, 2]))
 @example(depth=101, value=1)
 @example(depth=102, value=None)
 def test_a_condition_a_few_hundred_levels_deep_evaluates_as_its_connectives_say(depth, value):
@@ -185,3 +187,13 @@ def test_a_filter_and_a_format_compiled_into_one_plan_are_extracted_in_one_batch
     assert formatter.format(context) == "nginx"
     # every field of the plugin that the filter and the format use, in one call at the first one needed
     assert [sorted(call) for call in provider.calls] == [["t.n", "t.s"]]
+
+
+@pytest.mark.clause("FILTER-COMPILE", "FILTER-GRAMMAR")
+@given(name=st.from_regex(r"[a-zA-Z]{1,3}[a-zA-Z0-9_]{0,3}(\.[a-zA-Z]{1,3}[a-zA-Z0-9_]{0,3}){1,2}", fullmatch=True))
+@example(name="X1.n")  # a name whose letters before a digit could be mistaken for padding
+@example(name="x_.y_")
+def test_a_field_of_any_name_the_grammar_accepts_compiles_and_evaluates(name):
+    provider = TypedProvider(_Info([FieldInfoV3(0, name, AnyFieldType.STRING, "a field")]))
+    assert _decide(f"{name} = a", {name: "a"}, provider) is True
+    assert _decide(f"{name} = a", {name: "b"}, provider) is False
