@@ -432,7 +432,8 @@ def main(argv: list[str]) -> int:
     if args.only and args.resume is None:
         print("mutation: --only needs --resume WORKDIR", file=sys.stderr)
         return 1
-    kept_run = args.resume is not None and len(modules) == 1 and (args.resume / "mutants" / (modules[0] + ".meta")).exists()
+    kept_run = (args.resume is not None and len(modules) == 1
+                and (args.resume / "mutants" / (modules[0] + ".meta")).exists())
     if args.resume is not None and not kept_run:
         print(f"mutation: --resume needs one MODULE whose kept run is in {args.resume}", file=sys.stderr)
         return 1
