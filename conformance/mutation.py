@@ -174,6 +174,12 @@ def _project_copy(workdir: Path, module: str, tests: list[str]) -> None:
                             ignore=shutil.ignore_patterns("__pycache__", "mutants", "*.so", ".hypothesis"))
         elif source.exists():
             shutil.copy2(source, workdir / name)
+    _write_settings(workdir, module, tests)
+
+
+def _write_settings(workdir: Path, module: str, tests: list[str]) -> None:
+    """The copy's pyproject.toml: the project's, with mutmut's settings for `module` and its tests."""
+    shutil.copy2(ROOT / "pyproject.toml", workdir / "pyproject.toml")
     settings = {
         "source_paths": ["reference"],
         "only_mutate": [module],
@@ -295,6 +301,7 @@ def run_module(module: str, budget: float, keep: bool = False, resume: Path | No
             _project_copy(workdir, module, COVERING_TESTS.get(module, []))
         else:
             _refresh_tests(workdir)
+            _write_settings(workdir, module, COVERING_TESTS.get(module, []))
             # mutmut reruns only the mutants without a verdict: forget those of the survivors (the tests may
             # kill them now) and of the mutant interrupted at the last budget; the killed stay killed.
             meta = workdir / "mutants" / (module + ".meta")
