@@ -77,6 +77,7 @@ def test_join_writes_numbers_in_decimal():
 @pytest.mark.parametrize("args, optstring, expected", [
     (("-a", "x"), ":a:", "a,x"),            # a leading `:` only silences getopt's messages
     (("-:",), "a:", "?"),                   # `:` is never an option
+    (("-:",), "a::", "?"),
     (("-c", "v"), "abc:", "c,v"),           # an option with a value anywhere in the optstring
     (("-b",), "a:b", "b"),                  # the option after one with a value
     (("-a", "--", "-b"), "ab", "a"),        # `--` ends the options
@@ -87,3 +88,9 @@ def test_join_writes_numbers_in_decimal():
 ])
 def test_getopt_scans_as_getopt3_does(args, optstring, expected):
     assert evaluate(f"join(',', getopt(t.list, '{optstring}')) = '{expected}'", {"t.list": args}) is True
+
+
+@pytest.mark.clause("FILTER-TRANSFORMERS")
+def test_getopt_gives_an_empty_string_for_a_missing_value():
+    assert evaluate("getopt(t.list, 'nt:') intersects ('')", {"t.list": ("-n", "-t")}) is True
+    assert evaluate("getopt(t.list, 'nt:') intersects ('')", {"t.list": ("-n", "-t", "x")}) is False
