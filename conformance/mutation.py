@@ -4,7 +4,8 @@ switch_off plants one chosen fault per clause; this runs mutmut, which plants ev
 (operators swapped, conditions negated, constants moved, arguments dropped, return values replaced) in
 one module at a time and runs the tests that cover that module against each mutant.
 
-    python -m conformance.mutation [MODULE...] [--budget SECONDS] [--markdown docs/suite-bites.md]
+    python -m conformance.mutation [MODULE...] [--budget SECONDS] [--markdown docs/suite-bites.md] [--keep]
+    python -m conformance.mutation MODULE --resume WORKDIR [--only MUTANT...]   (continue a --keep run)
     python -m conformance.mutation --table-only --markdown docs/suite-bites.md
     python -m conformance.mutation --equivalent MUTANT "one-line reason" [--equivalent ...] [--markdown ...]
 
@@ -53,8 +54,17 @@ _FILTER_LANGUAGE_TESTS = ["tests/test_filter_edge_cases.py", "conformance/proper
                           "conformance/properties/test_current_language.py", "tests/test_filter_limits.py"]
 COVERING_TESTS: dict[str, list[str]] = {
     # transformers, buffer and IP operands (the libs 0.2x language) are in test_current_language.py
-    "reference/filter/compiler.py": _FILTER_LANGUAGE_TESTS,
+    # the generated function's parts and labels (test_inspect_explain.py runs it in-process but for two
+    # tests), 3.x field arguments, wide and deep conditions (test_filter_compiler_edges.py)
+    "reference/filter/compiler.py": _FILTER_LANGUAGE_TESTS + ["tests/test_inspect_explain.py",
+                                                              "tests/test_filter_compiler_edges.py"],
     "reference/filter/parser.py": _FILTER_LANGUAGE_TESTS,
+    # deep conditions through every stage (test_inspect_explain.py: 999 nested `not`s compiled and run)
+    "reference/filter/depth.py": _FILTER_LANGUAGE_TESTS + ["tests/test_inspect_explain.py",
+                                                           "tests/test_filter_compiler_edges.py"],
+    "reference/filter/errors.py": _FILTER_LANGUAGE_TESTS + ["tests/test_filter_compiler_edges.py"],
+    "reference/filter/transformers.py": _FILTER_LANGUAGE_TESTS + ["tests/test_filter_compiler_edges.py",
+                                                                  "tests/test_filter_transformers.py"],
     "reference/filter/lexer.py": _FILTER_LANGUAGE_TESTS,
     "reference/filter/ast.py": _FILTER_LANGUAGE_TESTS,
     "reference/host/loader.py": ["tests/test_loader_edge_cases.py", "tests/test_loader_calls.py", "conformance/properties/test_plugin_checks.py",
@@ -66,6 +76,8 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py",
                                            "tests/test_rules_collector_edges.py",
                                            "conformance/properties/test_rules_files.py"],
+    "reference/falco/alerts.py": ["tests/test_alerts.py", "conformance/properties/test_falco_alerts.py",
+                                  "tests/test_append_output.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py", "tests/test_config_errors.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",
@@ -179,6 +191,12 @@ def _project_copy(workdir: Path, module: str, tests: list[str]) -> None:
                             ignore=shutil.ignore_patterns("__pycache__", "mutants", "*.so", ".hypothesis"))
         elif source.exists():
             shutil.copy2(source, workdir / name)
+    _write_settings(workdir, module, tests)
+
+
+def _write_settings(workdir: Path, module: str, tests: list[str]) -> None:
+    """The copy's pyproject.toml: the project's, with mutmut's settings for `module` and its tests."""
+    shutil.copy2(ROOT / "pyproject.toml", workdir / "pyproject.toml")
     settings = {
         "source_paths": ["reference"],
         "only_mutate": [module],
@@ -195,6 +213,19 @@ def _project_copy(workdir: Path, module: str, tests: list[str]) -> None:
         handle.write("\n".join(lines) + "\n")
 
 
+def _refresh_tests(workdir: Path) -> None:
+    """The tests of a kept copy made those of the project now (the code under test stays as copied)."""
+    for name in COPIED:
+        source = ROOT / name
+        if name in ("reference", "pyproject.toml"):
+            continue
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "mutants", "*.so", ".hypothesis"))
+        elif source.exists():
+            shutil.copy2(source, workdir / name)
+
+
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)  # mutmut puts its mutants/ tree first on sys.path itself
@@ -205,9 +236,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _run_mutmut(workdir: Path, budget: float, log) -> float:
+def _run_mutmut(workdir: Path, budget: float, log, only: list[str] = ()) -> float:
     started = time.monotonic()
-    process = subprocess.Popen(["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1"],
+    process = subprocess.Popen(["nice", "-n", "15", sys.executable, "-m", "mutmut", "run", "--max-children", "1",
+                                *only],
                                cwd=workdir, env=_environment(), stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
@@ -268,13 +300,32 @@ def tally(score: ModuleScore, verdicts: dict[str, int | None], diff_of, equivale
                                       if m not in verdicts or verdicts[m] in KILLED_CODES)
 
 
-def run_module(module: str, budget: float, keep: bool = False) -> ModuleScore:
+def forget_unkilled(record: dict) -> dict:
+    """mutmut's record of a module (its .meta) with only the killed mutants' verdicts kept."""
+    return {**record, "exit_code_by_key": {m: (code if code in KILLED_CODES else None)
+                                           for m, code in record["exit_code_by_key"].items()}}
+
+
+def run_module(module: str, budget: float, keep: bool = False, resume: Path | None = None,
+               only: list[str] = ()) -> ModuleScore:
+    """Mutate `module` in a new copy of the project, or continue the run kept in `resume` (--keep): mutmut
+    keeps the killed mutants' verdicts and runs the others; with `only`, it runs just these mutants again."""
     score = ModuleScore(module)
-    workdir = Path(tempfile.mkdtemp(prefix="plugref-mutation-"))
+    workdir = resume if resume is not None else Path(tempfile.mkdtemp(prefix="plugref-mutation-"))
+    keep = keep or resume is not None
     try:
-        _project_copy(workdir, module, COVERING_TESTS.get(module, []))
-        with open(workdir / "mutmut.log", "w") as log:
-            score.seconds = round(_run_mutmut(workdir, budget, log), 1)
+        if resume is None:
+            _project_copy(workdir, module, COVERING_TESTS.get(module, []))
+        else:
+            _refresh_tests(workdir)
+            _write_settings(workdir, module, COVERING_TESTS.get(module, []))
+            # mutmut reruns only the mutants without a verdict: forget those of the survivors (the tests may
+            # kill them now) and of the mutant interrupted at the last budget; the killed stay killed.
+            meta = workdir / "mutants" / (module + ".meta")
+            if not only:
+                meta.write_text(json.dumps(forget_unkilled(json.loads(meta.read_text()))))
+        with open(workdir / "mutmut.log", "a") as log:
+            score.seconds = round(_run_mutmut(workdir, budget, log, only), 1)
         meta = workdir / "mutants" / (module + ".meta")
         if not meta.exists():
             tail = (workdir / "mutmut.log").read_text()[-2000:]
@@ -326,7 +377,10 @@ def markdown_section(merged: dict) -> str:
              "taken from the last run and checked on every later one; `--drop-stale` removes entries whose mutant "
              "changed, is gone or is killed now). Each mutant's covering tests run fastest first "
              "(`conformance/mutation_order.py`), and the native test plugins are compiled once per run, not once per "
-             "mutant, so a module of 600-900 mutants is measured in 5-15 minutes on one core.", "",
+             "mutant, so a module of 600-900 mutants is measured in 5-15 minutes on one core. A run cut by its "
+             "budget, or whose survivors new tests should kill, continues where it stopped: run it with `--keep`, "
+             "then `MODULE --resume WORKDIR` reruns, with the tests as they are now, only the mutants not run "
+             "and the survivors (`--only MUTANT...`: just these).", "",
              "| module | mutants | killed | survived | equivalent | not run | score |",
              "|---|---|---|---|---|---|---|"]
     for module in sorted(merged):
@@ -355,6 +409,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--budget", type=float, default=600.0, help="seconds of mutmut per module")
     parser.add_argument("--markdown", type=Path, help="rewrite the mutation section of this file")
     parser.add_argument("--keep", action="store_true", help="keep each module's working copy")
+    parser.add_argument("--resume", type=Path, metavar="WORKDIR",
+                        help="continue the run of the one MODULE kept in WORKDIR (--keep) with the tests as "
+                             "they are now: the mutants not run yet and the survivors run, the killed stay killed")
+    parser.add_argument("--only", nargs="+", metavar="MUTANT", default=[],
+                        help="with --resume: run just these mutants again (mutmut names; * and ? match)")
     parser.add_argument("--table-only", action="store_true",
                         help="only rewrite the --markdown table from the scores already measured")
     parser.add_argument("--equivalent", nargs=2, action="append", metavar=("MUTANT", "REASON"), default=[],
@@ -395,9 +454,17 @@ def main(argv: list[str]) -> int:
     if shutil.which("nice") is None or importlib.util.find_spec("mutmut") is None:
         print("mutation: needs mutmut (pip install .[mutation]) and nice", file=sys.stderr)
         return 1
+    if args.only and args.resume is None:
+        print("mutation: --only needs --resume WORKDIR", file=sys.stderr)
+        return 1
+    kept_run = (args.resume is not None and len(modules) == 1
+                and (args.resume / "mutants" / (modules[0] + ".meta")).exists())
+    if args.resume is not None and not kept_run:
+        print(f"mutation: --resume needs one MODULE whose kept run is in {args.resume}", file=sys.stderr)
+        return 1
     for module in modules:
         try:
-            s = run_module(module, args.budget, keep=args.keep)
+            s = run_module(module, args.budget, keep=args.keep, resume=args.resume, only=args.only)
         except RuntimeError as exc:
             print(f"mutation: {exc}", file=sys.stderr)
             return 1

@@ -8,9 +8,10 @@ import yaml
 from conformance.filter_strategies import SOURCE_DEFINITION
 from fake_plugins.defined import DefinedLibrary
 from fake_plugins.misbehaving import variant
-from reference.falco.alerts import AlertEngine
+from reference.falco.alerts import AlertEngine, alerts_for
 from reference.falco.config import ConfigError, parse_config
-from reference.host.event_fields import FieldTable
+from reference.host.engine import EventStream
+from reference.host.event_fields import EventContext, ExtractionPlan, FieldTable
 from reference.host.registry import PluginRegistry
 from reference.falco.rules import load_rules
 
@@ -157,3 +158,18 @@ def test_run_reads_rule_matching(tmp_path, capsys):
     config.write_text(demo + "rule_matching: most\n")
     assert main(["run", "-c", str(config), "-r", str(rules)]) == 1
     assert 'Unknown rule matching strategy "most"--must be one of first, all' in capsys.readouterr().err
+
+
+@pytest.mark.clause("ENGINE-RULES-PER-SOURCE")
+def test_without_a_rule_matching_the_first_matching_rule_alone_alerts():
+    engine, sources = setup(events([{"x.i": 9}]), [])
+    default = AlertEngine(engine.ruleset, engine.min_priority, clock=engine.clock)  # no rule_matching given
+    alerts = []
+    default.run(sources, alerts.append)
+    # "big x" and "x without word" both match; only the first defined alerts
+    assert [a.rule for a in alerts] == ["big x"]
+    engine, sources = setup(events([{"x.i": 9}]), [])
+    rules = engine.ruleset.enabled_for("x", engine.min_priority)
+    event = EventStream(sources[0], engine.clock).next()
+    context = EventContext(event, ExtractionPlan.merged(rule.plan for rule in rules), sources[0])
+    assert [a.rule for a in alerts_for(event, context, rules)] == ["big x"]

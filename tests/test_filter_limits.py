@@ -54,7 +54,7 @@ def test_conditions_up_to_the_limit_parse_compile_print_and_evaluate(capsys, xsr
 def test_past_the_limit_the_parser_says_so(capsys, xsrc, text):
     with pytest.raises(FilterError) as caught:
         parse(text)
-    assert caught.value.reason == TOO_DEEP
+    assert (caught.value.reason, caught.value.clause) == (TOO_DEEP, "FILTER-DEPTH")
     assert main(["inspect", "-H", xsrc, "-I", "xsrc", text]) == 1
     err = capsys.readouterr().err
     assert TOO_DEEP in err and "internal error" not in err
@@ -94,10 +94,12 @@ def test_trees_built_deeper_than_the_limit_are_refused_by_compile_and_print():
     table = FieldTable(registry, "x")
     compile_filter(chain(LIMIT), table)
     to_text(chain(LIMIT))
-    for stage in (lambda node: compile_filter(node, table), to_text):
-        with pytest.raises(FilterError) as caught:
-            stage(chain(LIMIT + 1))
-        assert caught.value.reason == TOO_DEEP
+    # the deepest chain last, or first (the whole tree is measured, not its first branch)
+    for too_deep in (chain(LIMIT + 1), And((chain(LIMIT), Check(FieldRef("x.i"), "=", "2")))):
+        for stage in (lambda node: compile_filter(node, table), to_text):
+            with pytest.raises(FilterError) as caught:
+                stage(too_deep)
+            assert (caught.value.reason, caught.value.clause) == (TOO_DEEP, "FILTER-DEPTH")
 
 
 @pytest.mark.clause("FILTER-ERRORS")

@@ -2,7 +2,8 @@
 from pathlib import Path
 
 from conformance import mutation
-from conformance.mutation import COVERING_TESTS, ModuleScore, main, markdown_section, tally, write_markdown
+from conformance.mutation import (COVERING_TESTS, ModuleScore, forget_unkilled, main, markdown_section, tally,
+                                  write_markdown)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,3 +111,19 @@ def test_a_survivor_is_listed_as_equivalent_with_its_recorded_change(tmp_path, m
     assert mutation.load_equivalents()["reference/y.py"]["y.f__mutmut_1"]["change"] == "-    a = 1\n+    a = 2"
     assert '"score": 50.0' in scores.read_text()
     assert main(["--equivalent", "y.f__mutmut_9", "no such survivor"]) == 1
+
+
+def test_a_resumed_run_keeps_the_killed_verdicts_only(tmp_path, capsys):
+    # 1 and -9 killed; 0 survived, 33 no tests, 2 interrupted: run again, like the mutants not run (None).
+    record = {"exit_code_by_key": {"m.a__mutmut_1": 1, "m.a__mutmut_2": 0, "m.a__mutmut_3": 33,
+                                   "m.a__mutmut_4": 2, "m.a__mutmut_5": None, "m.a__mutmut_6": -9},
+              "durations_by_key": {"m.a__mutmut_1": 0.5}}
+    assert forget_unkilled(record) == {
+        "exit_code_by_key": {"m.a__mutmut_1": 1, "m.a__mutmut_2": None, "m.a__mutmut_3": None,
+                             "m.a__mutmut_4": None, "m.a__mutmut_5": None, "m.a__mutmut_6": -9},
+        "durations_by_key": {"m.a__mutmut_1": 0.5}}
+    # a directory without the module's kept run is refused by name
+    assert main(["reference/filter/errors.py", "--resume", str(tmp_path)]) == 1
+    assert f"--resume needs one MODULE whose kept run is in {tmp_path}" in capsys.readouterr().err
+    assert main(["reference/filter/errors.py", "--only", "m.a__mutmut_2"]) == 1
+    assert "--only needs --resume WORKDIR" in capsys.readouterr().err

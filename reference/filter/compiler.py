@@ -412,9 +412,8 @@ class _Compiler(OperandCompiler):
     decides, as libsinsp does. Tests, operands and requests are named in the function's namespace.
     """
 
-    def __init__(self, table: FieldTable, plan: ExtractionPlan, lists: dict[str, tuple[str, ...]] | None = None):
+    def __init__(self, table: FieldTable, plan: ExtractionPlan):
         super().__init__(table, plan)
-        self.lists = lists or {}
         self.warnings: list[str] = []
         self.namespace: dict[str, object] = {}
         self.legend: list[str] = []
@@ -573,9 +572,8 @@ class _Compiler(OperandCompiler):
         if isinstance(value, ListValue):
             return value.items
         if isinstance(value, Identifier):
-            if value.name not in self.lists:
-                raise FilterError(f"unexpected identifier '{value.name}'", value.position, "FILTER-COMPILE")
-            return self.lists[value.name]
+            # The Falco layer expands the lists it knows before compiling (RULES-LISTS): a name left is unknown.
+            raise FilterError(f"unexpected identifier '{value.name}'", value.position, "FILTER-COMPILE")
         return (value,)
 
     def warn_about_constant(self, check: Check, text: str) -> None:
@@ -613,11 +611,11 @@ def _any_passes(value, tests: list[Test]) -> bool:
 
 
 def compile_filter(node: Node, table: FieldTable, plan: ExtractionPlan | None = None, *,
-                   text: str | None = None, lists: dict[str, tuple[str, ...]] | None = None) -> CompiledFilter:
+                   text: str | None = None) -> CompiledFilter:
     """Compile `node` for the fields of `table`; what it extracts is added to `plan`."""
     plan = plan if plan is not None else ExtractionPlan()
     depth = tree_depth(node)  # FILTER-DEPTH: the same limit as the parser's
-    compiler = _Compiler(table, plan, lists)
+    compiler = _Compiler(table, plan)
     with room_for_depth():
         source = compiler.source(node)
     namespace = dict(compiler.namespace)

@@ -46,7 +46,8 @@ class _Parser:
     def _enter(self) -> None:
         self.depth += 1
         if self.depth > self.max_depth:
-            raise self.cursor.error(f"exceeded max depth limit of {self.max_depth}")
+            # the bracket that passes the limit is where; the rule broken is the depth limit's
+            raise FilterError(f"exceeded max depth limit of {self.max_depth}", self.cursor.position(), "FILTER-DEPTH")
 
     def parse(self) -> Node:
         if not self.cursor.text.strip(" \t\b\r\n"):
