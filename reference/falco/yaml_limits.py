@@ -30,14 +30,16 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent, index):
-        self._depth += 1
+        # Only collections nest (a scalar or an alias inside the deepest one is no level of its own).
+        nesting = 1 if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent) else 0
+        self._depth += nesting
         try:
             if self._depth > MAX_YAML_DEPTH:
                 raise ComposerError(None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels",
                                     self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
-            self._depth -= 1
+            self._depth -= nesting
 
 
 def expanded_size(root: yaml.Node | None, limit: int = MAX_YAML_NODES) -> int:
