@@ -66,6 +66,11 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py",
                                            "tests/test_rules_collector_edges.py",
                                            "conformance/properties/test_rules_files.py"],
+    # the bounds at their edges, read at the YAML level (the rules-file and falco.yaml renderings of a refusal are
+    # pinned in test_rules_limits.py and test_config_errors.py, which run them in bounded children: slow here)
+    "reference/falco/yaml_limits.py": ["tests/test_yaml_limits.py"],
+    "reference/falco/rules/results.py": ["tests/test_rules_results.py", "conformance/properties/test_rules_files.py"],
+    "reference/falco/rules/reader.py": ["tests/test_rules_reader.py", "conformance/properties/test_rules_files.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py", "tests/test_config_errors.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",
