@@ -5,6 +5,8 @@ the value it names; each refusal a YAML error at the node's line and column. The
 bounds are read at the YAML level, in-process and fast."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 import yaml
 from hypothesis import given
@@ -14,6 +16,16 @@ from reference.falco.rules.reader import ItemError, read_items
 from reference.falco.yaml_limits import compose, compose_all, expanded_size
 
 NESTING = "nesting deeper than 200 levels"
+
+
+@pytest.fixture(autouse=True)
+def python_stack_to_spare():
+    """The bound under test is the composer's, not Python's: room for 230 levels however many frames each
+    level takes (a mutation run's trampolines add two per call)."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 10_000))
+    yield
+    sys.setrecursionlimit(before)
 CYCLE = "an alias refers to a value that contains it"
 
 
@@ -74,7 +86,9 @@ def test_nesting_is_counted_along_each_path_not_across_siblings():
 @pytest.mark.clause("YAML-LIMITS")
 def test_every_document_of_a_stream_is_bounded():
     deep = nested(["seq"] * 201)
-    assert len(compose_all("- a\n---\n" + nested(["seq"] * 199) + "\n")) == 2
+    documents = compose_all("- a\n---\n" + nested(["seq"] * 199) + "\n---\n- b\n")
+    assert [type(d).__name__ for d in documents] == ["SequenceNode"] * 3
+    assert (documents[0].value[0].value, documents[2].value[0].value) == ("a", "b")
     assert refusal("- a\n---\n" + deep + "\n", compose_all) == (NESTING, 2, 200)
 
 
@@ -134,6 +148,13 @@ def test_a_character_yaml_does_not_allow_is_a_yaml_error_at_its_line_and_column(
     problem = "unacceptable character #x0007: special characters are not allowed"
     assert refusal(text) == (problem, line, column)
     assert refusal(text, compose_all) == (problem, line, column)
+    # marked as PyYAML marks any problem of a text: its name, the character's index, line and column
+    with pytest.raises(yaml.YAMLError) as caught:
+        compose(text)
+    mark = caught.value.problem_mark
+    assert (mark.name, mark.index) == ("<unicode string>", text.index("\x07"))
+    assert str(caught.value) == f'{problem}\n  in "<unicode string>", line {line + 1}, column {column + 1}'
+
 
 
 @pytest.mark.clause("YAML-LIMITS", "RULES-SHAPE")
