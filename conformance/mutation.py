@@ -71,6 +71,8 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/falco/yaml_limits.py": ["tests/test_yaml_limits.py"],
     "reference/falco/rules/results.py": ["tests/test_rules_results.py", "conformance/properties/test_rules_files.py"],
     "reference/falco/rules/reader.py": ["tests/test_rules_reader.py", "conformance/properties/test_rules_files.py"],
+    "reference/falco/rules/loader.py": ["tests/test_rules_loading.py", "conformance/properties/test_rules_files.py",
+                                        "tests/test_append_output.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py", "tests/test_config_errors.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",

@@ -144,7 +144,9 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
     if not results.successful:
         raise RulesLoadError(results)
 
-    last = results.files[-1] if results.files else FileResult("<no rules>")
+    if not results.files:
+        return RuleSet([], results)
+    last = results.files[-1]  # what compiling finds is reported with the file read last
     rules: list[CompiledRule] = []
     skipped: list[str] = []
     try:
