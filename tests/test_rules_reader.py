@@ -142,11 +142,12 @@ def test_an_item_is_named_by_its_kind_key_when_that_is_a_scalar(value, name):
 
 
 @pytest.mark.clause("RULES-ITEM-KEYS")
-def test_a_key_that_is_no_scalar_is_an_unknown_key_of_its_own():
-    [item] = read("- list: l\n  items: [a]\n  [items]: [b]\n")
+def test_a_key_that_is_no_scalar_is_an_unknown_key_named_in_flow_style():
+    [item] = read("- list: l\n  items: [a]\n  [items]: [b]\n  ? - x\n    - {k: [v, w], j: ''}\n  : 2\n  {}: 3\n")
     assert item.scalar("list") == "l" and item.sequence("items") == ["a"]
-    assert [code for code, _ in warnings([item])] == ["LOAD_UNKNOWN_KEY"]
-    assert len(item.keys) == 3
+    assert warnings([item]) == [("LOAD_UNKNOWN_KEY", f"Unknown key '{key}'. The key will be ignored.")
+                                for key in ("[items]", "[x, {k: [v, w], j: }]", "{}")]
+    assert len(item.keys) == 5
 
 
 def the_item(text: str):
