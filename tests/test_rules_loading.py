@@ -110,6 +110,7 @@ def test_a_requirement_error_is_its_message_alone():
     text = "- required_plugin_versions:\n  - name: xsrc\n    version: 2.0.0\n"
     error = failed([("a.yaml", text)], plugins={"xsrc": "1.0.0"})
     assert error.message == "Plugin 'xsrc' version '1.0.0' is not compatible with required plugin version '2.0.0'"
+    assert error.results.first_error().code == "LOAD_ERR_VALIDATE"
     assert where(error.results.first_error()) == [
         ("rules content", "", "a.yaml", 1, 1), ("required plugin versions", "", "a.yaml", 1, 3),
         ("required plugin versions entry", "xsrc", "a.yaml", 2, 5)]
@@ -122,6 +123,7 @@ def test_a_loaded_plugin_version_that_is_no_version_fails_its_requirement():
     error = failed([("a.yaml", text)], plugins={"xsrc": "1.0"})
     assert (error.results.first_error().code, error.message) == (
         "LOAD_ERR_VALIDATE", "Plugin 'xsrc' has invalid version string '1.0'")
+    assert where(error.results.first_error())[-1] == ("required plugin versions entry", "xsrc", "a.yaml", 2, 5)
 
 
 @pytest.mark.clause("RULES-PLUGIN-VERSIONS")
@@ -134,6 +136,8 @@ def test_every_failing_requirement_is_reported_and_the_first_decides():
         "Plugin requirement not satisfied, must load one of: b (>= 0.1.0)"]
     assert error.message == "Plugin requirement not satisfied, must load one of: a (>= 1.0.0)"
     assert all(m.code == "LOAD_ERR_VALIDATE" for m in error.results.requirement_errors)
+    assert [where(m)[-1] for m in error.results.requirement_errors] == [
+        ("required plugin versions entry", "a", "a.yaml", 2, 5), ("required plugin versions entry", "b", "a.yaml", 6, 5)]
     # no plugins known at all is no plugin loaded
     assert failed([("a.yaml", text)]).results.requirement_errors[1].message.endswith("xsrc (>= 1.0.0)")
 
@@ -212,3 +216,16 @@ def test_the_rules_that_run_are_those_of_the_source_enabled_and_severe_enough(ru
     assert [rule.name for rule in ruleset.enabled_for("x")] == [
         f"r{n}" for n, (_, enabled, source) in enumerate(rules) if source == "x" and enabled]
     assert ruleset.enabled_for("other", 7) == []
+
+
+@pytest.mark.clause("RULES-PLUGIN-VERSIONS")
+@pytest.mark.parametrize("loaded, satisfied", [({"xsrc": "1.5.0"}, True), ({"xsrc": "1.5.0", "b": "0.0.1"}, True),
+                                               ({"b": "0.9.0"}, True), ({"b": "1.0.0"}, False), ({}, False),
+                                               ({"xsrc": "1.0.0", "b": "0.9.0"}, False)])
+def test_a_plugin_not_loaded_passes_the_choice_to_the_next_alternative(loaded, satisfied):
+    text = ("- required_plugin_versions:\n  - name: a\n    version: 1.0.0\n    alternatives:\n"
+            "    - name: xsrc\n      version: 1.1.0\n    - name: b\n      version: 0.1.0\n")
+    if satisfied:
+        assert load(text, plugins=loaded).results.successful
+    else:
+        assert failed([("a.yaml", text)], plugins=loaded).results.requirement_errors
