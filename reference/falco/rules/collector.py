@@ -38,7 +38,8 @@ class ExceptionDef:
     fields: list[str] | str | None
     comps: list[str] | str | None
     values: list
-    location: Location | None = None
+    #: Where the exception is: its errors are reported there.
+    location: Location
 
 
 #: Exception comps that take a list of values (a scalar value is put in brackets).

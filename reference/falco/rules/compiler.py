@@ -26,7 +26,9 @@ _BOUNDARY = " \t\n\r(),="
 MAX_LIST_ITEMS = 100_000
 MAX_CONDITION_CHARS = 1_000_000
 MAX_CONDITION_NODES = 100_000
-_UNKNOWN_FILTER_SIGNS = ("nonexistent field", "invalid formatting token", "unknown event type", "unknown filter:")
+#: What an unknown field's error says, in a condition and in an output (Falco's other signs, `unknown event
+#: type` and `unknown filter:`, name syscall-source errors plugref never gives).
+_UNKNOWN_FILTER_SIGNS = ("nonexistent field", "invalid formatting token")
 
 
 class CompileError(Exception):
@@ -117,7 +119,7 @@ def exception_condition(exception: ExceptionDef, context: tuple[Location, ...]) 
     """RULES-EXCEPTIONS: the text of one exception (to be negated), or None when it has no values."""
     if not exception.values:
         return None
-    where = context + ((exception.location,) if exception.location else ())
+    where = context + (exception.location,)
     if isinstance(exception.fields, list):
         comps = exception.comps if isinstance(exception.comps, list) else ["="] * len(exception.fields)
         alternatives = []
@@ -143,7 +145,7 @@ def validate_exception(exception: ExceptionDef, table: FieldTable | None, contex
     problem = exception_problem(exception, table)
     if problem:
         raise CompileError(Message("LOAD_ERR_VALIDATE", problem,
-                                   context + ((exception.location,) if exception.location else ())))
+                                   context + (exception.location,)))
 
 
 class MacroResolver:
@@ -236,7 +238,7 @@ def within(locations: tuple[Location, ...], condition: Location | None, error: F
 
 
 def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], macros: MacroResolver,
-                 extra_output: str = "") -> tuple[CompiledRule | None, list[Message]]:
+                 extra_output: str) -> tuple[CompiledRule | None, list[Message]]:
     """RULES-COMPILE: output first, then condition; skip-if-unknown-filter turns field errors into a skip."""
     warnings: list[Message] = []
     for exception in rule.exceptions:
