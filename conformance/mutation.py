@@ -76,7 +76,7 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/falco/rules/compiler.py": ["conformance/properties/test_rules_files.py", "tests/test_rules_collector_edges.py",
                                           "tests/test_rules_exception_overrides.py", "tests/test_rules_loading.py",
                                           "tests/test_rules_expansion_edges.py", "tests/test_rules_exception_text.py",
-                                          "tests/test_rules_compile_positions.py"],
+                                          "tests/test_rules_compile_positions.py", "tests/test_append_output.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py", "tests/test_config_errors.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",

@@ -85,3 +85,28 @@ def test_skip_if_unknown_filter_skips_a_rule_whose_condition_or_output_names_no_
 def test_skip_if_unknown_filter_keeps_other_errors():
     text = rule_text("a", condition="x.i = = 1", more="  skip-if-unknown-filter: true\n")
     assert first_error(text)[:2] == ("LOAD_ERR_COMPILE_CONDITION", NOT_A_VALUE)
+
+
+def macro_chain(length: int) -> str:
+    """m0 a check, m<k> the macro m<k-1> alone."""
+    return "- macro: m0\n  condition: x.i = 1\n" + "".join(f"- macro: m{k}\n  condition: m{k - 1}\n"
+                                                          for k in range(1, length + 1))
+
+
+@pytest.mark.clause("FILTER-DEPTH", "RULES-MACROS")
+def test_each_macro_reference_is_a_level_of_the_spliced_condition(monkeypatch):
+    # With the limit lowered to 10 (1000 levels take a stack this test need not prove again, see
+    # tests/test_rules_limits.py): the rule's `m8` is 8 + 1 references deep with m0's check the 10th level.
+    monkeypatch.setattr("reference.falco.rules.compiler.MAX_DEPTH", 10)
+    assert [rule.name for rule in load(macro_chain(8) + rule_text(condition="m8")).rules] == ["r"]
+    code, message, locations = first_error(macro_chain(9) + rule_text(condition="m9"))
+    assert (code, message) == ("LOAD_ERR_COMPILE_CONDITION", "exceeded max depth limit of 1000")
+    assert [loc[:2] for loc in locations] == [("rules content", ""), ("rule", "r"), ("rule condition", "")]
+
+
+@pytest.mark.clause("RULES-COMPILE")
+def test_a_rule_extracts_through_one_plan_for_its_condition_and_output():
+    [rule] = load(rule_text(condition="x.i > 1 and x.word = a").replace("output: o", "output: '%x.path %x.i'")).rules
+    assert sorted((request.resolved.name, request.arg) for request in rule.plan.requests.values()) == [
+        ("x.i", ""), ("x.path", ""), ("x.word", "")]
+    assert rule.condition.plan is rule.plan and rule.condition.text == rule.expanded == "x.i > 1 and x.word = a"

@@ -35,6 +35,7 @@ def expanded(exceptions: str) -> str:
     ("[in, =]", "'two words'", '(x.word in ("two words") and x.i = 1)'),
     ("[=, =]", "'two words'", '(x.word = "two words" and x.i = 1)'),
     ("[contains, =]", "'\"quoted already\"'", '(x.word contains "quoted already" and x.i = 1)'),
+    ("[contains, =]", "\"'single quoted'\"", "(x.word contains 'single quoted' and x.i = 1)"),
 ])
 def test_each_fields_value_is_written_for_its_comp(comps, value, text):
     exceptions = f"  - name: e\n    fields: [x.word, x.i]\n    comps: {comps}\n    values: [[{value}, 1]]\n"
