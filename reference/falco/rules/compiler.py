@@ -176,14 +176,14 @@ class MacroResolver:
             self.expand(self.asts[macro.name], macro.latest_index, (macro.name,), macro.locations)
 
     def expand(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
-               locations: tuple[Location, ...], count_use: bool = True) -> Node:
+               locations: tuple[Location, ...]) -> Node:
         """`node` with its macros spliced in, bounded in size and depth (RULES-EXPANSION-LIMITS, FILTER-DEPTH)."""
         self._nodes = self._level = 0
         with room_for_depth():
-            return self.resolve(node, visible_before, stack, locations, count_use)
+            return self.resolve(node, visible_before, stack, locations)
 
     def resolve(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
-                locations: tuple[Location, ...], count_use: bool = True) -> Node:
+                locations: tuple[Location, ...]) -> Node:
         self._nodes += 1
         if self._nodes > MAX_CONDITION_NODES:
             raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", f"Condition expands to more than "
@@ -192,12 +192,12 @@ class MacroResolver:
         try:
             if self._level > MAX_DEPTH:
                 raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", depth_error().reason, locations))
-            return self._resolve(node, visible_before, stack, locations, count_use)
+            return self._resolve(node, visible_before, stack, locations)
         finally:
             self._level -= 1
 
     def _resolve(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
-                 locations: tuple[Location, ...], count_use: bool = True) -> Node:
+                 locations: tuple[Location, ...]) -> Node:
         if isinstance(node, Identifier):
             macro = self.collector.macros.get(node.name)
             if macro is None or (visible_before is not None and macro.first_index >= visible_before):
@@ -205,14 +205,12 @@ class MacroResolver:
                                            locations))
             if node.name in stack:
                 raise CompileError(Message("LOAD_ERR_VALIDATE", f"reference loop in macro '{node.name}'", locations))
-            if count_use:
-                self.used_macros.add(node.name)
-            return self.resolve(self.asts[node.name], macro.latest_index, stack + (node.name,), locations, count_use)
+            self.used_macros.add(node.name)
+            return self.resolve(self.asts[node.name], macro.latest_index, stack + (node.name,), locations)
         if isinstance(node, (And, Or)):
-            return type(node)(tuple(self.resolve(c, visible_before, stack, locations, count_use)
-                                    for c in node.children))
+            return type(node)(tuple(self.resolve(c, visible_before, stack, locations) for c in node.children))
         if isinstance(node, Not):
-            return Not(self.resolve(node.child, visible_before, stack, locations, count_use))
+            return Not(self.resolve(node.child, visible_before, stack, locations))
         if isinstance(node, Check) and isinstance(node.value, Identifier):
             # An undefined list name after a list operator is one literal value.
             return Check(node.field, node.op, ListValue((node.value.name,)), node.position, node.modifier)
@@ -253,7 +251,7 @@ def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], 
         raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", str(exc),
                                    within(rule.locations, rule.condition_location))) from None
     macros.used_lists |= used
-    output = f"{rule.output} {extra_output}".strip() if extra_output else rule.output
+    output = f"{rule.output} {extra_output}".strip()  # the rule's output is trimmed already
     plan = ExtractionPlan()
     try:
         try:
