@@ -110,3 +110,28 @@ def test_a_rule_extracts_through_one_plan_for_its_condition_and_output():
     assert sorted((request.resolved.name, request.arg) for request in rule.plan.requests.values()) == [
         ("x.i", ""), ("x.path", ""), ("x.word", "")]
     assert rule.condition.plan is rule.plan and rule.condition.text == rule.expanded == "x.i > 1 and x.word = a"
+
+
+@pytest.mark.clause("RULES-MACROS")
+def test_a_macro_does_not_see_itself():
+    # visible are the macros first defined before its own latest definition: not itself
+    assert first_error("- macro: m\n  condition: x.i = 1 or m\n")[:2] == (
+        "LOAD_ERR_VALIDATE", "Undefined macro 'm' used in filter.")
+
+
+@pytest.mark.clause("RULES-LISTS")
+@pytest.mark.parametrize("condition", ["x.word in nolist", "x.word pmatch nolist", "not x.word in nolist"])
+def test_an_undefined_name_after_a_list_operator_is_one_literal_value(condition):
+    from reference.falco.rules.collector import Collector
+    from reference.falco.rules.compiler import MacroResolver
+    from reference.filter import Check, Not, parse
+    from reference.filter.ast import ListValue
+
+    assert [rule.expanded for rule in load(rule_text(condition=condition)).rules] == [condition]
+    parsed = parse(condition)
+    spliced = MacroResolver(Collector(), {}).expand(parsed, None, (), ())
+    if isinstance(parsed, Not):
+        parsed, spliced = parsed.child, spliced.child
+    assert isinstance(spliced, Check) and spliced.value == ListValue(("nolist",))
+    assert (spliced.field, spliced.op, spliced.position, spliced.modifier) == (
+        parsed.field, parsed.op, parsed.position, parsed.modifier)
