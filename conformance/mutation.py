@@ -78,6 +78,17 @@ COVERING_TESTS: dict[str, list[str]] = {
                                            "conformance/properties/test_rules_files.py"],
     "reference/falco/alerts.py": ["tests/test_alerts.py", "conformance/properties/test_falco_alerts.py",
                                   "tests/test_append_output.py"],
+    # the bounds at their edges, read at the YAML level (the rules-file and falco.yaml renderings of a refusal are
+    # pinned in test_rules_limits.py and test_config_errors.py, which run them in bounded children: slow here)
+    "reference/falco/yaml_limits.py": ["tests/test_yaml_limits.py"],
+    "reference/falco/rules/results.py": ["tests/test_rules_results.py", "conformance/properties/test_rules_files.py"],
+    "reference/falco/rules/reader.py": ["tests/test_rules_reader.py", "conformance/properties/test_rules_files.py"],
+    "reference/falco/rules/loader.py": ["tests/test_rules_loading.py", "conformance/properties/test_rules_files.py",
+                                        "tests/test_append_output.py"],
+    "reference/falco/rules/compiler.py": ["conformance/properties/test_rules_files.py", "tests/test_rules_collector_edges.py",
+                                          "tests/test_rules_exception_overrides.py", "tests/test_rules_loading.py",
+                                          "tests/test_rules_expansion_edges.py", "tests/test_rules_exception_text.py",
+                                          "tests/test_rules_compile_positions.py", "tests/test_append_output.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py", "tests/test_config_errors.py"],
     "reference/host/capture.py": ["tests/test_capture.py", "tests/test_capture_large_blocks.py",

@@ -149,7 +149,8 @@ SWITCHES = {
     "RULES-ENGINE-VERSION": ("reference/falco/rules/loader.py", '    if plugin_version_compatible(ENGINE_VERSION, required):',
                              '    if True:'),
     "RULES-ATOMIC": ("reference/falco/rules/loader.py", "    if not results.successful:\n        raise RulesLoadError(results)\n\n"
-                     "    last", "    if not results.successful:\n        return RuleSet([], results)\n\n    last"),
+                     "    if not results.files:", "    if not results.successful:\n        return RuleSet([], results)\n\n"
+                     "    if not results.files:"),
     "RULES-RESULTS": ("reference/falco/rules/reader.py", "        return node.start_mark.line + 1, node.start_mark.column + 1",
                       "        return node.start_mark.line, node.start_mark.column"),
     "ENGINE-RULES-PER-SOURCE": ("reference/falco/rules/loader.py", "if r.source == source and r.enabled and",

@@ -404,3 +404,85 @@ def test_a_standalone_enabled_toggles_the_rule_with_a_deprecation_warning():
     assert warnings(ruleset) == [("LOAD_DEPRECATED_ITEM", "The standalone 'enabled' key usage is deprecated. The "
                                                           "correct approach requires also a 'replace' entry under the "
                                                           "'override' key (i.e. 'enabled: replace').")]
+
+
+#: Where the `override` mapping of a second rule item written as `- rule: r` then `  override: ...` is.
+CONTEXT_OF_THE_OVERRIDE = [("rules content", "", 1, 1), ("rule", "r", 7, 3), ("overrides", "", 8, 13)]
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE", "RULES-RESULTS")
+@pytest.mark.parametrize("override, keys, message", [
+    ("[condition]", "  condition: x.i = 2\n", "Value is not a mapping"),
+    ("{priority: append}", "  priority: INFO\n", "Key 'priority' cannot be appended to, use 'replace' instead"),
+    ("{source: replace}", "  source: x\n", "Key 'source' cannot be replaced"),
+    ("{condition: merge}", "  condition: x.i = 2\n",
+     "Invalid override operation for key 'condition': 'merge'. Allowed values are: append replace "),
+    # an operation that is no scalar is no operation at all: it is named as the empty one
+    ("{condition: [append]}", "  condition: x.i = 2\n",
+     "Invalid override operation for key 'condition': ''. Allowed values are: append replace "),
+    ("{output: replace}", "", "An replace override for 'output' was specified but 'output' is not defined"),
+    ("{condition: append}", "  condition: or x.i = 2\n  output: o2\n",
+     "Unexpected key 'output': no corresponding entry under 'override' is defined."),
+    # a replaceable key that cannot be appended needs its entry too
+    ("{condition: append}", "  condition: or x.i = 2\n  priority: INFO\n",
+     "Unexpected key 'priority': no corresponding entry under 'override' is defined."),
+    ("{condition: append}", "  condition: or x.i = 2\n  append: true\n",
+     "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') "
+     "under 'override' instead."),
+])
+def test_override_errors_are_shape_errors_located_in_the_override(override, keys, message):
+    # falco-rules.md §2.5 and §5: the reader's errors (LOAD_ERR_YAML_VALIDATE), in the item's `overrides` context
+    text = RULE_TEXT + f"- rule: r\n  override: {override}\n" + keys
+    assert error_of_text(text) == ("LOAD_ERR_YAML_VALIDATE", message, CONTEXT_OF_THE_OVERRIDE)
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+def test_override_with_append_false_is_an_override():
+    ruleset = load_text(RULE_TEXT + "- rule: r\n  override: {condition: append}\n  condition: or x.i = 2\n"
+                                    "  append: false\n")
+    assert [rule.expanded for rule in ruleset.rules] == ["x.i = 1 or x.i = 2"]
+    assert warnings(ruleset) == []
+
+
+@pytest.mark.clause("RULES-APPEND-OVERRIDE")
+def test_the_legacy_append_warns_that_it_is_deprecated():
+    ruleset = load_text(RULE_TEXT + "- rule: r\n  append: true\n  condition: or x.i = 2\n")
+    assert warnings(ruleset) == [("LOAD_DEPRECATED_ITEM", "'append' key is deprecated. Add an 'append' entry (e.g. "
+                                                          "'condition: append') under 'override' instead.")]
+    # `append: false` is a definition, and no deprecated use
+    ruleset = load_text(RULE_TEXT + "- rule: r2\n  append: false\n  desc: d\n  condition: x.i = 2\n  output: o\n"
+                                    "  priority: INFO\n  source: x\n")
+    assert [rule.name for rule in ruleset.rules] == ["r", "r2"] and warnings(ruleset) == []
+
+
+@pytest.mark.clause("RULES-DEFINE", "RULES-RESULTS")
+def test_a_standalone_enabled_for_no_rule_is_a_validation_error():
+    assert error_of_text(RULE_TEXT + "- rule: nope\n  enabled: false\n") == (
+        "LOAD_ERR_VALIDATE", "Rule has 'enabled' key but no rule by that name already exists",
+        [("rules content", "", 1, 1), ("rule", "nope", 7, 3)])
+
+
+@pytest.mark.clause("RULES-DEFINE", "RULES-RESULTS")
+def test_an_invalid_priority_is_located_in_its_value():
+    text = RULE_TEXT.replace("priority: INFO", "priority: LOUD")
+    assert error_of_text(text) == ("LOAD_ERR_YAML_VALIDATE", "Invalid priority", [
+        ("rules content", "", 1, 1), ("rule", "r", 1, 3), ("value for 'priority'", "", 5, 13)])
+
+
+@pytest.mark.clause("RULES-COMPILE", "RULES-RESULTS")
+def test_an_output_error_is_located_in_the_rule_output():
+    text = RULE_TEXT.replace("output: o", "output: '%x.nope'")
+    assert error_of_text(text) == ("LOAD_ERR_COMPILE_OUTPUT", "invalid formatting token x.nope", [
+        ("rules content", "", 1, 1), ("rule", "r", 1, 3), ("rule output", "", 4, 11)])
+
+
+@pytest.mark.clause("RULES-DEFINE")
+def test_a_defined_rule_is_enabled_and_warns_of_event_types_unless_told_otherwise():
+    # falco-rules.md §2.3: `enabled` and `warn_evttypes` default to true
+    ruleset = load_text(RULE_TEXT)
+    assert [rule.name for rule in ruleset.enabled_for("x", 7)] == ["r"]
+    collector = collected_rule([{"rule": "r", "desc": "d", "condition": "x.i = 1", "output": "o",
+                                 "priority": "INFO", "source": "x"},
+                                {"rule": "s", "desc": "d", "condition": "x.i = 1", "output": "o", "priority": "INFO",
+                                 "source": "x", "warn_evttypes": False, "enabled": False}])
+    assert [(rule.enabled, rule.warn_evttypes) for rule in collector.rules.values()] == [(True, True), (False, False)]

@@ -30,14 +30,16 @@ class _BoundedLoader(yaml.SafeLoader):
         self._depth = 0
 
     def compose_node(self, parent, index):
-        self._depth += 1
+        # Only collections nest (a scalar or an alias inside the deepest one is no level of its own).
+        nesting = 1 if self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent) else 0
+        self._depth += nesting
         try:
             if self._depth > MAX_YAML_DEPTH:
                 raise ComposerError(None, None, f"nesting deeper than {MAX_YAML_DEPTH} levels",
                                     self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
-            self._depth -= 1
+            self._depth -= nesting
 
 
 def expanded_size(root: yaml.Node | None, limit: int = MAX_YAML_NODES) -> int:
@@ -46,13 +48,14 @@ def expanded_size(root: yaml.Node | None, limit: int = MAX_YAML_NODES) -> int:
     if root is None:
         return 0
     sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
+    # Depth first: a node opened and not sized yet is on the path to the node being looked at, so
+    # meeting it again means it contains itself.
+    opened: set[int] = set()
     pending: list[tuple[yaml.Node, bool]] = [(root, False)]
     while pending:
         node, children_done = pending.pop()
         key = id(node)
         if children_done:
-            open_nodes.discard(key)
             size = 1 + sum(sizes[id(child)] for child in _children(node))
             if size > limit:
                 raise ComposerError(None, None, f"aliases expand this value to more than {limit} nodes",
@@ -61,11 +64,11 @@ def expanded_size(root: yaml.Node | None, limit: int = MAX_YAML_NODES) -> int:
             continue
         if key in sizes:
             continue
-        if key in open_nodes:
+        if key in opened:
             raise ComposerError(None, None, "an alias refers to a value that contains it", node.start_mark)
-        open_nodes.add(key)
+        opened.add(key)
         pending.append((node, True))
-        pending.extend((child, False) for child in _children(node) if id(child) not in sizes)
+        pending.extend((child, False) for child in _children(node))
     return sizes[id(root)]
 
 

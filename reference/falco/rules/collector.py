@@ -38,7 +38,8 @@ class ExceptionDef:
     fields: list[str] | str | None
     comps: list[str] | str | None
     values: list
-    location: Location | None = None
+    #: Where the exception is: its errors are reported there.
+    location: Location
 
 
 #: Exception comps that take a list of values (a scalar value is put in brackets).
@@ -167,7 +168,7 @@ class Collector:
             return {}
         if not isinstance(node, yaml.MappingNode):
             raise item.error("LOAD_ERR_YAML_VALIDATE", "Value is not a mapping", node, "overrides")
-        if item.has("append") and item.boolean("append", False):
+        if item.boolean("append", False):
             raise item.error("LOAD_ERR_YAML_VALIDATE", "Keys 'override' and 'append: true' cannot be used together. "
                              "Add an 'append' entry (e.g. 'condition: append') under 'override' instead.", node,
                              "overrides")
@@ -188,17 +189,14 @@ class Collector:
                                  f"An {op} override for '{key}' was specified but '{key}' is not defined", node,
                                  "overrides")
             ops[key] = op
-        name_key = item.kind
-        for key in item.keys:
-            if key not in ops and key not in (name_key, "override") and key in appendable | replaceable:
+        for key in item.keys:  # the item's name key and `override` itself are neither appendable nor replaceable
+            if key not in ops and key in appendable | replaceable:
                 raise item.error("LOAD_ERR_YAML_VALIDATE",
                                  f"Unexpected key '{key}': no corresponding entry under 'override' is defined.", node,
                                  "overrides")
         return ops
 
     def _legacy_append(self, item: Item) -> bool:
-        if not item.has("append"):
-            return False
         appended = item.boolean("append", False)
         if appended:
             item.warn("LOAD_DEPRECATED_ITEM", "'append' key is deprecated. Add an 'append' entry (e.g. "

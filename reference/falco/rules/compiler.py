@@ -26,7 +26,9 @@ _BOUNDARY = " \t\n\r(),="
 MAX_LIST_ITEMS = 100_000
 MAX_CONDITION_CHARS = 1_000_000
 MAX_CONDITION_NODES = 100_000
-_UNKNOWN_FILTER_SIGNS = ("nonexistent field", "invalid formatting token", "unknown event type", "unknown filter:")
+#: What an unknown field's error says, in a condition and in an output (Falco's other signs, `unknown event
+#: type` and `unknown filter:`, name syscall-source errors plugref never gives).
+_UNKNOWN_FILTER_SIGNS = ("nonexistent field", "invalid formatting token")
 
 
 class CompileError(Exception):
@@ -117,7 +119,7 @@ def exception_condition(exception: ExceptionDef, context: tuple[Location, ...]) 
     """RULES-EXCEPTIONS: the text of one exception (to be negated), or None when it has no values."""
     if not exception.values:
         return None
-    where = context + ((exception.location,) if exception.location else ())
+    where = context + (exception.location,)
     if isinstance(exception.fields, list):
         comps = exception.comps if isinstance(exception.comps, list) else ["="] * len(exception.fields)
         alternatives = []
@@ -143,7 +145,7 @@ def validate_exception(exception: ExceptionDef, table: FieldTable | None, contex
     problem = exception_problem(exception, table)
     if problem:
         raise CompileError(Message("LOAD_ERR_VALIDATE", problem,
-                                   context + ((exception.location,) if exception.location else ())))
+                                   context + (exception.location,)))
 
 
 class MacroResolver:
@@ -174,14 +176,14 @@ class MacroResolver:
             self.expand(self.asts[macro.name], macro.latest_index, (macro.name,), macro.locations)
 
     def expand(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
-               locations: tuple[Location, ...], count_use: bool = True) -> Node:
+               locations: tuple[Location, ...]) -> Node:
         """`node` with its macros spliced in, bounded in size and depth (RULES-EXPANSION-LIMITS, FILTER-DEPTH)."""
         self._nodes = self._level = 0
         with room_for_depth():
-            return self.resolve(node, visible_before, stack, locations, count_use)
+            return self.resolve(node, visible_before, stack, locations)
 
     def resolve(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
-                locations: tuple[Location, ...], count_use: bool = True) -> Node:
+                locations: tuple[Location, ...]) -> Node:
         self._nodes += 1
         if self._nodes > MAX_CONDITION_NODES:
             raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", f"Condition expands to more than "
@@ -190,12 +192,12 @@ class MacroResolver:
         try:
             if self._level > MAX_DEPTH:
                 raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", depth_error().reason, locations))
-            return self._resolve(node, visible_before, stack, locations, count_use)
+            return self._resolve(node, visible_before, stack, locations)
         finally:
             self._level -= 1
 
     def _resolve(self, node: Node, visible_before: int | None, stack: tuple[str, ...],
-                 locations: tuple[Location, ...], count_use: bool = True) -> Node:
+                 locations: tuple[Location, ...]) -> Node:
         if isinstance(node, Identifier):
             macro = self.collector.macros.get(node.name)
             if macro is None or (visible_before is not None and macro.first_index >= visible_before):
@@ -203,14 +205,12 @@ class MacroResolver:
                                            locations))
             if node.name in stack:
                 raise CompileError(Message("LOAD_ERR_VALIDATE", f"reference loop in macro '{node.name}'", locations))
-            if count_use:
-                self.used_macros.add(node.name)
-            return self.resolve(self.asts[node.name], macro.latest_index, stack + (node.name,), locations, count_use)
+            self.used_macros.add(node.name)
+            return self.resolve(self.asts[node.name], macro.latest_index, stack + (node.name,), locations)
         if isinstance(node, (And, Or)):
-            return type(node)(tuple(self.resolve(c, visible_before, stack, locations, count_use)
-                                    for c in node.children))
+            return type(node)(tuple(self.resolve(c, visible_before, stack, locations) for c in node.children))
         if isinstance(node, Not):
-            return Not(self.resolve(node.child, visible_before, stack, locations, count_use))
+            return Not(self.resolve(node.child, visible_before, stack, locations))
         if isinstance(node, Check) and isinstance(node.value, Identifier):
             # An undefined list name after a list operator is one literal value.
             return Check(node.field, node.op, ListValue((node.value.name,)), node.position, node.modifier)
@@ -236,7 +236,7 @@ def within(locations: tuple[Location, ...], condition: Location | None, error: F
 
 
 def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], macros: MacroResolver,
-                 extra_output: str = "") -> tuple[CompiledRule | None, list[Message]]:
+                 extra_output: str) -> tuple[CompiledRule | None, list[Message]]:
     """RULES-COMPILE: output first, then condition; skip-if-unknown-filter turns field errors into a skip."""
     warnings: list[Message] = []
     for exception in rule.exceptions:
@@ -251,7 +251,7 @@ def compile_rule(rule: RuleDef, table: FieldTable, lists: dict[str, list[str]], 
         raise CompileError(Message("LOAD_ERR_COMPILE_CONDITION", str(exc),
                                    within(rule.locations, rule.condition_location))) from None
     macros.used_lists |= used
-    output = f"{rule.output} {extra_output}".strip() if extra_output else rule.output
+    output = f"{rule.output} {extra_output}".strip()  # the rule's output is trimmed already
     plan = ExtractionPlan()
     try:
         try:

@@ -29,11 +29,11 @@ class RulesLoadError(PlugrefError):
 
     def __init__(self, results: LoadResults):
         # As Falco reports it: the requirement message, or the failing file's verbose block.
-        first = results.first_error()
         if results.requirement_errors:
-            text = first.message
+            text = results.first_error().message
         else:
-            text = "\n".join(f.verbose() for f in results.files if not f.successful)
+            # the load stops at the first file that fails: it is the one
+            text = next(f.verbose() for f in results.files if not f.successful)
         super().__init__(text, "RULES-ATOMIC")
         self.results = results
 
@@ -65,11 +65,9 @@ def check_plugin_requirements(collector: Collector, loaded: dict[str, str]) -> l
     """
     errors = []
     for requirement in collector.requirements:
-        decided = False
         for name, required in requirement.alternatives:
             if name not in loaded:
                 continue
-            decided = True
             version = loaded[name]
             if parse_version(version) is None:
                 errors.append(Message("LOAD_ERR_VALIDATE", f"Plugin '{name}' has invalid version string '{version}'",
@@ -79,7 +77,7 @@ def check_plugin_requirements(collector: Collector, loaded: dict[str, str]) -> l
                                                            f"with required plugin version '{required}'",
                                       requirement.locations))
             break
-        if not decided:
+        else:  # no alternative is loaded
             choices = ", ".join(f"{n} (>= {v})" for n, v in requirement.alternatives)
             errors.append(Message("LOAD_ERR_VALIDATE", f"Plugin requirement not satisfied, must load one of: {choices}",
                                   requirement.locations))
@@ -144,7 +142,9 @@ def load_rules(files: list, sources: dict[str, FieldTable], loaded_plugins: dict
     if not results.successful:
         raise RulesLoadError(results)
 
-    last = results.files[-1] if results.files else FileResult("<no rules>")
+    if not results.files:
+        return RuleSet([], results)
+    last = results.files[-1]  # what compiling finds is reported with the file read last
     rules: list[CompiledRule] = []
     skipped: list[str] = []
     try:

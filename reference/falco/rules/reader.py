@@ -111,11 +111,18 @@ class Item:
         return values
 
 
+def key_text(node: yaml.Node) -> str:
+    """A mapping key as messages name it: a scalar's text; a collection (RULES-ITEM-KEYS: never a key any
+    item expects) in flow style, `[a, {b: c}]`."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return "[" + ", ".join(key_text(entry) for entry in node.value) + "]"
+    return "{" + ", ".join(f"{key_text(key)}: {key_text(value)}" for key, value in node.value) + "}"
+
+
 def mapping_keys(node: yaml.MappingNode) -> dict[str, yaml.Node]:
-    keys: dict[str, yaml.Node] = {}
-    for key_node, value_node in node.value:
-        keys[str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else repr(key_node)] = value_node
-    return keys
+    return {key_text(key_node): value_node for key_node, value_node in node.value}
 
 
 def read_items(text: str, file: str) -> list[Item]:
