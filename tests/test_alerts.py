@@ -173,3 +173,21 @@ def test_without_a_rule_matching_the_first_matching_rule_alone_alerts():
     event = EventStream(sources[0], engine.clock).next()
     context = EventContext(event, ExtractionPlan.merged(rule.plan for rule in rules), sources[0])
     assert [a.rule for a in alerts_for(event, context, rules)] == ["big x"]
+
+
+@pytest.mark.clause("TS-NOW")
+def test_events_stamped_now_take_the_engines_clock():
+    engine, sources = setup([{"ts": "now", "values": {"x.i": 9}}], [])  # the engine's clock says 42
+    alerts = []
+    engine.run(sources, alerts.append)
+    assert [(a.rule, a.ts) for a in alerts] == [("big x", 42)]
+
+
+@pytest.mark.clause("ENGINE-STREAM")
+def test_a_source_with_no_event_now_does_not_hold_the_others_back():
+    # Sources are read in turn: x's TIMEOUT ("no event now") leaves the round to y, whose event
+    # is read first; x is asked again in the next round.
+    engine, sources = setup(events([{"x.i": 2}]), events([{"y.i": 2}]),
+                            x_batches=[{"events": 0, "rc": "timeout"}, {"events": 1, "rc": "eof"}])
+    summary = engine.run(sources, lambda alert: None, max_events=1, idle_sleep=0)
+    assert (summary.events["xsrc"], summary.events["ysrc"]) == (0, 1)
