@@ -128,6 +128,12 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/host/loader_v3.py": ["tests/test_loader_v3.py", "tests/test_set_rules_v3.py", "tests/test_plugins_v3.py",
                                     "conformance/properties/test_v3_parity.py"],
     "reference/contract/versions.py": ["tests/test_version_rules.py", "conformance/properties/test_versions.py"],
+    # the session in-process (main(["inspect", ...]) and Inspector itself); not test_inspect_output.py (it
+    # signals its own process) nor test_plugins_v3.py (14 s, its inspect runs are covered here too)
+    "reference/tools/inspector.py": ["tests/test_inspect_session.py", "tests/test_inspect.py",
+                                     "tests/test_inspect_explain.py", "tests/test_capture.py"],
+    # main() in-process for every command it dispatches (run, validate, check's parser, inspect)
+    "reference/tools/cli.py": ["tests/test_cli.py", "tests/test_inspect.py"],
 }
 
 # Tests that need all the Python stack MAX_DEPTH levels take (FILTER-DEPTH): mutmut's trampolines add frames

@@ -255,8 +255,10 @@ class Inspector:
                                if info.unsupported else "")
                 out.append(f"Capabilities: {', '.join(info.capability_names())}{unsupported}")
             if info.is_source:
-                params = ", ".join(entry["value"] for entry in plugin.list_open_params())
-                out += ["Type: source plugin", f"ID: {info.id}", f"Suggested Open Params: {params}"]
+                # sysdig 0.29: one line per suggestion under the heading, `value: desc` (value alone without desc)
+                out += ["Type: source plugin", f"ID: {info.id}", "Suggested Open Params:"]
+                out += [f"{entry['value']}: {entry['desc']}" if entry.get("desc") else entry["value"]
+                        for entry in plugin.list_open_params()]
             else:
                 sources = ", ".join(info.extract_event_sources) or "(all)"
                 out += ["Type: extractor plugin", f"Extract Event Sources: {sources}"]
