@@ -84,6 +84,8 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/host/registry.py": ["tests/test_plugin_answers.py", "conformance/properties/test_plugin_sets.py",
                                    "conformance/properties/test_plugin_checks.py", "tests/test_plugins_v3.py",
                                    "conformance/properties/test_extraction.py", "tests/test_inspect.py"],
+    # the stream itself; tests/test_inspect_output.py (whole runs, and signals) cannot be listed
+    "reference/tools/output_file.py": ["tests/test_output_file.py"],
     "reference/host/event_fields.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_extraction.py",
                                        "conformance/properties/test_current_language.py", "tests/test_inspect.py",
                                        "tests/test_alerts.py", "conformance/properties/test_filter_language.py",
