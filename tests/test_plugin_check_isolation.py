@@ -91,6 +91,12 @@ def test_a_crash_is_blamed_on_the_check_that_owns_the_call(call, current, owner)
     assert isolation._owner(call, current) == owner
 
 
+def test_the_quoted_stderr_is_read_from_the_last_4_kib(tmp_path):
+    path = tmp_path / "stderr"
+    path.write_bytes(b"P" + b"Q" + b"w" * 4094 + b"\n")  # 4097 bytes: the last 4096 start at the Q
+    assert isolation._stderr_tail(str(path)) == ("Q" + "w" * 4094)[:300]
+
+
 def test_the_grace_between_plugin_calls_is_60_seconds():
     assert isolation.STARTUP_GRACE_SECONDS == 60.0
 
@@ -243,6 +249,18 @@ def test_a_call_that_does_not_return_within_the_timeout_is_killed(monkeypatch):
     """, timeout=0.5)
     assert not end.finished and end.how == "timed out (no answer within 0.5 s)"
     assert end.last_call["call"] == "plugin_next_batch" and end.current == "next-batch"
+
+
+def test_a_call_slower_than_the_timeout_is_killed_even_if_it_would_return(monkeypatch):
+    monkeypatch.setattr(isolation, "STARTUP_GRACE_SECONDS", 30.0)
+    end, _, _ = run_child(monkeypatch, """
+        say(kind="start", check="open")
+        say(kind="call", call="plugin_open", detail="", nth=1, total=1, replay=None)
+        time.sleep(3.0)
+        say(kind="returned")
+        say(kind="done")
+    """, timeout=0.5)
+    assert not end.finished and end.how == "timed out (no answer within 0.5 s)"
 
 
 def test_between_calls_the_child_gets_the_grace_not_the_call_timeout(monkeypatch):
