@@ -107,6 +107,17 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/host/registry.py": ["tests/test_plugin_answers.py", "conformance/properties/test_plugin_sets.py",
                                    "conformance/properties/test_plugin_checks.py", "tests/test_plugins_v3.py",
                                    "conformance/properties/test_extraction.py", "tests/test_inspect.py"],
+    # the stream itself; tests/test_inspect_output.py (whole runs, and signals) cannot be listed
+    "reference/tools/output_file.py": ["tests/test_output_file.py"],
+    # the config generator alone; tests/test_plugin_check.py (plugins under check, 2 minutes) adds no kill
+    "reference/tools/plugin_check/configs.py": ["tests/test_plugin_check_configs.py"],
+    # the child's protocol and the parent's reading of it, in-process with scripted children; the parent's own
+    # children (python -m reference.tools.plugin_check) run outside the test process, unseen by mutmut
+    "reference/tools/plugin_check/child.py": ["tests/test_plugin_check_child.py"],
+    "reference/tools/plugin_check/isolation.py": ["tests/test_plugin_check_isolation.py"],
+    # every adapter call in-process; tests/test_sdk.py adds the bundled plugins written with the SDK
+    "reference/sdk.py": ["tests/test_sdk_calls.py", "tests/test_sdk.py"],
+    "reference/sdk_v3.py": ["tests/test_sdk_v3_calls.py"],
     "reference/host/event_fields.py": ["tests/test_filter_edge_cases.py", "conformance/properties/test_extraction.py",
                                        "conformance/properties/test_current_language.py", "tests/test_inspect.py",
                                        "tests/test_alerts.py", "conformance/properties/test_filter_language.py",

@@ -220,8 +220,8 @@ class ExtractorPlugin(Plugin):
 class _State:
     """What `init` hands the framework: the plugin object and its last error."""
 
-    def __init__(self, plugin: Plugin | None):
-        self.plugin = plugin
+    def __init__(self):
+        self.plugin: Plugin | None = None  # set once init succeeds
         self.last_error = ""
 
 
@@ -314,7 +314,7 @@ class PythonLibrary(PluginClassCalls):
 
     # Calls on a state.
     def init(self, config: str) -> tuple[_State, int]:
-        state = _State(None)
+        state = _State()
         try:
             plugin = self.plugin_class()
             plugin.init(config)

@@ -205,8 +205,8 @@ class Plugin:
 
 
 class _State:
-    def __init__(self, plugin: Plugin | None):
-        self.plugin = plugin
+    def __init__(self):
+        self.plugin: Plugin | None = None  # set once init succeeds
         self.last_error = ""
 
 
@@ -217,7 +217,7 @@ def _wire_address(value: Any, network: bool):
         address = value.network_address if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)) \
             else ipaddress.ip_address(value)
         return ipaddress.ip_network(address.packed)
-    return ipaddress.ip_address(value.packed if hasattr(value, "packed") else value)
+    return ipaddress.ip_address(ipaddress.ip_address(value).packed)  # an IPv6 scope does not cross
 
 
 def _checked(declaration: FieldDeclaration, value: Any):
@@ -254,7 +254,7 @@ class PythonLibraryV3(PluginClassCalls):
         return self.plugin_class.required_event_schema_version
 
     def init(self, config: str, owner: Any = None) -> tuple[_State, int]:
-        state = _State(None)
+        state = _State()
         try:
             plugin = self.plugin_class()
             plugin._owner = owner

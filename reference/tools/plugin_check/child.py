@@ -61,7 +61,10 @@ def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> Non
     channel.send({"kind": "start", "check": "load"})
     channel.announce("plugin_get_info", "reading the plugin's info (read_info)")
     try:
-        info = read_info(library)
+        try:
+            info = read_info(library)
+        finally:
+            channel.announce(None, "")  # CHECK-ISOLATION: every call announced says when it returns
     except LoadError as exc:
         reason = f"{exc.reason} [{exc.clause}]"
         for name in names:
@@ -99,12 +102,22 @@ def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> Non
     channel.send({"kind": "done"})
 
 
-def main(job_text: str) -> int:
+def _protocol_channel() -> Channel:
+    """The protocol on the original stdout; fd 1 pointed at stderr, so that the plugin's and Hypothesis'
+    prints never get into it."""
     protocol_fd = os.dup(1)
-    os.dup2(2, 1)  # the plugin's and Hypothesis' prints go to stderr, never into the protocol
+    os.dup2(2, 1)
+    return Channel(protocol_fd)
+
+
+def _job_options(job: dict) -> CheckOptions:
+    return CheckOptions(**{**job["options"], "avoid": frozenset(job["options"].get("avoid", ()))})
+
+
+def main(job_text: str) -> int:
+    channel = _protocol_channel()
     job = json.loads(job_text)
-    options = CheckOptions(**{**job["options"], "avoid": frozenset(job["options"].get("avoid", ()))})
-    run_checks(options, job["checks"], Channel(protocol_fd))
+    run_checks(_job_options(job), job["checks"], channel)
     sys.stdout.flush()
     return 0
 
@@ -131,13 +144,10 @@ def replay_call(options: CheckOptions, call: str, replay: dict, channel: Channel
 
 
 def replay_main(job_text: str) -> int:
-    protocol_fd = os.dup(1)
-    os.dup2(2, 1)
+    channel = _protocol_channel()
     job = json.loads(job_text)
-    options = CheckOptions(**{**job["options"], "avoid": frozenset(job["options"].get("avoid", ()))})
-    channel = Channel(protocol_fd)
     try:
-        replay_call(options, job["call"], job["replay"], channel)
+        replay_call(_job_options(job), job["call"], job["replay"], channel)
     except PlugrefError as exc:  # refused, not crashed: the call returned
         channel.send({"kind": "replayed", "error": exc.message})
     sys.stdout.flush()

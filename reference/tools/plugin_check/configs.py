@@ -4,10 +4,18 @@
 schemas plugins actually publish (objects of typed properties, enums, bounds, arrays, anyOf).
 Whatever produces them, every config is checked with `jsonschema` before use, so a construct the
 small generator does not understand costs examples, never correctness.
+
+The small generator's own choices: where a schema says nothing of a value's type, any JSON value is
+drawn (null, booleans, integers in -2^31..2^31, strings of up to 12 characters and, while fewer than
+MAX_DEPTH levels deep, lists of up to 3 items and objects of up to 3 keys of up to 8 characters);
+arrays get at most 4 items more than minItems, strings at most 24 characters more than minLength and
+never a NUL; exclusive bounds are kept exactly (integers from the nearest one inside, numbers never
+equal to the bound).
 """
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import jsonschema
@@ -69,20 +77,28 @@ def _declared_types(schema: dict) -> list[str]:
     return []
 
 
-def _bounds(schema: dict, integral: bool) -> tuple[float | None, float | None]:
+def _bounds(schema: dict) -> tuple[float | None, bool, float | None, bool]:
+    """(least, exclusive?, greatest, exclusive?) of the numbers `schema` allows; None for no bound."""
     low, high = schema.get("minimum"), schema.get("maximum")
-    step = 1 if integral else 1e-9
     exclusive_low, exclusive_high = schema.get("exclusiveMinimum"), schema.get("exclusiveMaximum")
-    # Draft 4 spells exclusivity as booleans next to minimum/maximum; later drafts as numbers.
-    if exclusive_low is True and low is not None:
-        low += step
-    elif isinstance(exclusive_low, (int, float)) and not isinstance(exclusive_low, bool):
-        low = exclusive_low + step if low is None else max(low, exclusive_low + step)
-    if exclusive_high is True and high is not None:
-        high -= step
-    elif isinstance(exclusive_high, (int, float)) and not isinstance(exclusive_high, bool):
-        high = exclusive_high - step if high is None else min(high, exclusive_high - step)
-    return low, high
+    # Draft 4 spells exclusivity as booleans next to minimum/maximum; later drafts as numbers (the
+    # tighter of minimum and exclusiveMinimum holds; at a tie the exclusive one).
+    low_open = exclusive_low is True and low is not None
+    if isinstance(exclusive_low, (int, float)) and not isinstance(exclusive_low, bool) \
+            and (low is None or exclusive_low >= low):
+        low, low_open = exclusive_low, True
+    high_open = exclusive_high is True and high is not None
+    if isinstance(exclusive_high, (int, float)) and not isinstance(exclusive_high, bool) \
+            and (high is None or exclusive_high <= high):
+        high, high_open = exclusive_high, True
+    return low, low_open, high, high_open
+
+
+def _integer_bounds(schema: dict) -> tuple[int | None, int | None]:
+    """The least and greatest integer `schema` allows (the nearest inside an exclusive bound)."""
+    low, low_open, high, high_open = _bounds(schema)
+    return (None if low is None else math.floor(low) + 1 if low_open else math.ceil(low),
+            None if high is None else math.ceil(high) - 1 if high_open else math.floor(high))
 
 
 def _values_of_type(schema: dict, kind: str, depth: int) -> st.SearchStrategy[Any]:
@@ -104,12 +120,12 @@ def _values_of_type(schema: dict, kind: str, depth: int) -> st.SearchStrategy[An
             return st.from_regex(schema["pattern"]).filter(lambda s: low <= len(s) <= high)
         return st.text(st.characters(exclude_characters="\0"), min_size=low, max_size=high)
     if kind == "integer":
-        low, high = _bounds(schema, integral=True)
-        return st.integers(min_value=None if low is None else int(-(-low // 1)),
-                           max_value=None if high is None else int(high // 1))
+        low, high = _integer_bounds(schema)
+        return st.integers(min_value=low, max_value=high)
     if kind == "number":
-        low, high = _bounds(schema, integral=False)
-        return st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
+        low, low_open, high, high_open = _bounds(schema)
+        return st.floats(min_value=low, max_value=high, exclude_min=low_open, exclude_max=high_open,
+                         allow_nan=False, allow_infinity=False)
     if kind == "boolean":
         return st.booleans()
     if kind == "null":
@@ -119,10 +135,10 @@ def _values_of_type(schema: dict, kind: str, depth: int) -> st.SearchStrategy[An
 
 def values_for(schema: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     """Documents that often satisfy `schema` (callers filter with a validator)."""
-    if schema is True or not isinstance(schema, dict):
-        return _any_json(depth)
-    if schema is False:
+    if schema is False:  # before the test for a dict: False is no dict, and no document satisfies it
         return st.nothing()
+    if not isinstance(schema, dict):  # True, or no schema at all
+        return _any_json(depth)
     if "const" in schema:
         return st.just(schema["const"])
     if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -178,7 +194,11 @@ def _mutations(schema: dict, base: Any) -> list[Any]:
                 broken.append({**base, key: value})
         if isinstance(subschema.get("enum"), list):
             broken.append({**base, key: "plugref-not-in-enum"})
-        low, high = _bounds(subschema, integral="integer" in declared)
+        # One step past each bound: the nearest integer outside for an integer, a number 1 outside else.
+        if "integer" in declared:
+            low, high = _integer_bounds(subschema)
+        else:
+            low, _, high, _ = _bounds(subschema)
         if low is not None:
             broken.append({**base, key: low - 1})
         if high is not None:
@@ -199,7 +219,12 @@ def invalid_configs(schema: dict | None) -> st.SearchStrategy[str]:
     if schema is None:
         return not_json
     validator = _validator(schema)
-    mutated = _document_strategy(schema).filter(validator.is_valid).flatmap(
-        lambda base: st.sampled_from(_mutations(schema, base) or [None]))
-    documents = mutated.filter(lambda doc: not validator.is_valid(doc)).map(lambda doc: json.dumps(doc))
+
+    def one_step_away(base: Any) -> st.SearchStrategy[str]:
+        refused = [json.dumps(doc) for doc in _mutations(schema, base) if not validator.is_valid(doc)]
+        # A schema that accepts every mutation (`{}` accepts any document) leaves only the non-JSON texts;
+        # filtering for refused documents instead would fail Hypothesis' health check and skip the check.
+        return st.sampled_from(refused) if refused else not_json
+
+    documents = _document_strategy(schema).filter(validator.is_valid).flatmap(one_step_away)
     return st.one_of(not_json, documents)

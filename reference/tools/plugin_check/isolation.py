@@ -126,7 +126,7 @@ def _run_child(options: CheckOptions, names: list[str], timeout: float, on_messa
 
 
 def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
@@ -150,7 +150,7 @@ def _replay(options: CheckOptions, call: str, replay: dict, timeout: float) -> s
 def _owner(call: str | None, current: str) -> str:
     """The check a crash in `call` fails: its owner, except that init checks own their own inits
     and both extraction checks their own extract_fields calls."""
-    owner = CALL_OWNERS.get(call or "", current)
+    owner = CALL_OWNERS.get(call, current)
     if owner == "init" and current.startswith("init"):
         return current
     if owner == "extract" and current == "batched-extraction":
@@ -192,7 +192,10 @@ def run_isolated(options: CheckOptions, selected: list[str], timeout: float) -> 
             for name in pending:
                 outcomes.setdefault(name, CheckOutcome(name, "SKIP", "not run (the child stopped early)"))
             break
-        current = end.current or next((n for n in pending if n not in outcomes), "load")
+        # Died before a check started: the first one not reported is blamed; none left, nothing is.
+        current = end.current or next((n for n in pending if n not in outcomes), None)
+        if current is None:
+            break
         last = end.last_call or {}
         call, detail = last.get("call"), last.get("detail") or ""
         where = f" in {call}" + (f" ({detail})" if detail else "") if call else ""
@@ -202,7 +205,7 @@ def run_isolated(options: CheckOptions, selected: list[str], timeout: float) -> 
         if call and last.get("replay") is not None:
             reason += "; " + _replay(child_options, call, last["replay"], timeout)
         owner = _owner(call, current)
-        if current == "load" or owner == "load":
+        if current == "load":  # no call is load's own: owner is load only when current is
             outcomes["load"] = CheckOutcome("load", "FAIL", reason, last_call=call)
             for name in order:
                 outcomes.setdefault(name, CheckOutcome(name, "SKIP", "the plugin does not load"))
