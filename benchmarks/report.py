@@ -96,14 +96,17 @@ def alone(row: Row, command: list[str], runs: int, check: bool = True) -> Row:
     return row
 
 
-def check_same_output(plugin: Path, folder: Path) -> None:
+def check_same_output(plugin: Path, folder: Path, make_commands=None, what: str = "plugref") -> None:
+    """`what` (the pair's "plugref" command, from `make_commands`, by default the reference path's)
+    prints sysdig's lines, live and from a capture, for 2000 events."""
+    make_commands = make_commands or commands
     capture = write_capture(plugin, 2000, folder / "check.scap")
-    for pair in (commands(plugin, 2000), commands(plugin, 2000, capture)):
+    for pair in (make_commands(plugin, 2000), make_commands(plugin, 2000, capture)):
         outputs = {name: subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT,
                                         env=ENVIRONMENT).stdout
                    for name, cmd in pair.items()}
         if outputs["sysdig"] != outputs["plugref"] or not outputs["sysdig"]:
-            raise SystemExit(f"plugref and sysdig print different lines for 2000 events ({' '.join(pair['plugref'])})")
+            raise SystemExit(f"{what} and sysdig print different lines for 2000 events ({' '.join(pair['plugref'])})")
 
 
 def floor_commands(plugin: Path, events: int, capture: Path | None = None) -> dict[str, list[str]]:
@@ -112,17 +115,6 @@ def floor_commands(plugin: Path, events: int, capture: Path | None = None) -> di
     return {"sysdig": commands(plugin, events, capture)["sysdig"],
             "plugref": [sys.executable, str(Path(__file__).resolve().parent / "cpython_floor.py"), str(plugin),
                         *source]}
-
-
-def check_floor_output(plugin: Path, folder: Path) -> None:
-    """The floor does the same job: it prints sysdig's lines."""
-    capture = write_capture(plugin, 2000, folder / "floor-check.scap")
-    for pair in (floor_commands(plugin, 2000), floor_commands(plugin, 2000, capture)):
-        outputs = {name: subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT,
-                                        env=ENVIRONMENT).stdout
-                   for name, cmd in pair.items()}
-        if outputs["sysdig"] != outputs["plugref"] or not outputs["sysdig"]:
-            raise SystemExit(f"the CPython floor and sysdig print different lines ({' '.join(pair['plugref'])})")
 
 
 def print_report(rows: list[Row]) -> None:
@@ -160,7 +152,7 @@ def main() -> int:
         shutil.copyfile(build_generator(), plugin)
         check_same_output(plugin, folder)
 
-        check_floor_output(plugin, folder)
+        check_same_output(plugin, folder, floor_commands, "the CPython floor")
 
         rows.append(paired(Row("W1", f"{args.events} events from the source plugin (-I)"),
                            commands(plugin, args.events), args.runs))
