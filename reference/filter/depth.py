@@ -15,7 +15,7 @@ import functools
 import sys
 from contextvars import ContextVar
 
-from reference.filter.errors import FilterError
+from reference.filter.errors import FilterError, Position
 
 MAX_DEPTH = 1000
 #: Python frames one level may take in the deepest stage (the parser: about six per bracket).
@@ -23,9 +23,10 @@ _FRAMES_PER_LEVEL = 8
 _ROOM = _FRAMES_PER_LEVEL * MAX_DEPTH + 500
 
 
-def depth_error() -> FilterError:
-    """The error of every stage past the limit (libsinsp's gives no position either)."""
-    return FilterError(f"exceeded max depth limit of {MAX_DEPTH}", None, "FILTER-DEPTH")
+def depth_error(position: Position | None = None, limit: int = MAX_DEPTH) -> FilterError:
+    """The error of every stage past the limit: no position (libsinsp's gives none either), but the
+    parser's, which names the bracket that passes its limit."""
+    return FilterError(f"exceeded max depth limit of {limit}", position, "FILTER-DEPTH")
 
 
 def tree_depth(node) -> int:

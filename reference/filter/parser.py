@@ -46,8 +46,7 @@ class _Parser:
     def _enter(self) -> None:
         self.depth += 1
         if self.depth > self.max_depth:
-            # the bracket that passes the limit is where; the rule broken is the depth limit's
-            raise FilterError(f"exceeded max depth limit of {self.max_depth}", self.cursor.position(), "FILTER-DEPTH")
+            raise depth_error(self.cursor.position(), self.max_depth)  # at the bracket that passes the limit
 
     def parse(self) -> Node:
         if not self.cursor.text.strip(" \t\b\r\n"):
