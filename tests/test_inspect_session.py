@@ -214,6 +214,7 @@ def test_l_lists_builtins_then_each_plugin_class_as_sysdig_does(tmp_path):
         "kv.key[arg]                   a key", "kv.count                      a count"]
 
 
+@pytest.mark.clause("OPEN-PARAMS-LIST")
 def test_list_plugins_shows_each_plugin_as_sysdig_il_does(tmp_path):
     # sysdig 0.29 -Il (observed): each suggested open param on a line of its own, `value: desc`, or the
     # value alone when its desc is empty or absent.
