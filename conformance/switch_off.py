@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,9 @@ SWITCHES = {
                     "if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR) and False:"),
     "PLUGIN-SYMBOLS": ("reference/host/loader.py", "        if symbol not in library.symbols:\n",
                        "        if False:\n"),
-    "PLUGIN-INFO-STRINGS": ("reference/host/loader.py", "if not isinstance(value, str):", "if False:"),
+    # the NULL check itself: the type check after it is PLUGIN-ANSWER-TYPES
+    "PLUGIN-INFO-STRINGS": ("reference/host/loader.py", "    if value is None:\n        raise LoadError(where, f\"plugin_{call} returned NULL\"",
+                            "    if False:\n        raise LoadError(where, f\"plugin_{call} returned NULL\""),
     "PLUGIN-VERSION-FORMAT": ("reference/host/loader.py", "if parse_version(version) is None:", "if False:"),
     "FIELDS-JSON": ("reference/contract/fields.py", 'if value is None or value == "":', "if value is None:"),
     "SRC-EVENT-SOURCE": ("reference/host/loader.py", 'if event_source == "":', "if False:"),
@@ -247,6 +250,9 @@ SWITCHES.update({
 })
 
 
+#: Seconds one fault's clause run may take before the fault counts as not caught (a hang).
+FAULT_TIMEOUT = 900
+
 #: Further faults named by the conformance issue: (name, clause, file, text, replacement).
 EXTRA_FAULTS = [
     ("NA-dropped", "OUTPUT-MISSING", "reference/output.py", 'NOT_AVAILABLE = "<NA>"', 'NOT_AVAILABLE = ""'),
@@ -276,9 +282,19 @@ def run_fault(fault: tuple[str, str, str, str, str]) -> tuple[bool, str]:
         if source.count(old) != 1:
             return False, f"fault text not found exactly once in {path}"
         (copy / path).write_text(source.replace(old, new))
-        result = subprocess.run([sys.executable, "-m", "reference.tools.cli", "conformance", "--target", "reference",
-                                 "--clauses", clause, "--no-save"], cwd=copy, capture_output=True, text=True,
-                                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "CI": "1"})
+        # Its own process group, so that a run that does not end is stopped whole (pytest included).
+        process = subprocess.Popen([sys.executable, "-m", "reference.tools.cli", "conformance", "--target", "reference",
+                                    "--clauses", clause, "--no-save"], cwd=copy, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                   env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "CI": "1"})
+        try:
+            stdout, stderr = process.communicate(timeout=FAULT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # A suite that hangs on a fault has not caught it: a user would wait for ever.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return False, f"the suite did not finish within {FAULT_TIMEOUT} s"
+        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         said = [line for line in result.stdout.splitlines() if line.startswith(("FAIL", "SKIP"))]
         # A fault in the report's own exit status still shows as a FAIL line.
         caught = result.returncode != 0 or any(line.startswith("FAIL") for line in said)
