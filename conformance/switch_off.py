@@ -2,7 +2,8 @@
 
     python -m conformance.switch_off                      # every fault
     python -m conformance.switch_off FIELD-OVERLAP        # the faults of some clauses
-    python -m conformance.switch_off --markdown docs/suite-bites.md
+    python -m conformance.switch_off --markdown docs/suite-bites.md     # the whole table
+    python -m conformance.switch_off FIELD-OVERLAP --markdown docs/suite-bites.md   # those rows anew
 
 For each fault, one edit breaks (or switches off) a rule in a temporary copy of the repository;
 then `plugref conformance --target reference --clauses <its clause>` runs in the copy (the data
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +32,9 @@ SWITCHES = {
                     "if raw_type not in (PluginType.SOURCE, PluginType.EXTRACTOR) and False:"),
     "PLUGIN-SYMBOLS": ("reference/host/loader.py", "        if symbol not in library.symbols:\n",
                        "        if False:\n"),
-    "PLUGIN-INFO-STRINGS": ("reference/host/loader.py", "if not isinstance(value, str):", "if False:"),
+    # the NULL check itself: the type check after it is PLUGIN-ANSWER-TYPES
+    "PLUGIN-INFO-STRINGS": ("reference/host/loader.py", "    if value is None:\n        raise LoadError(where, f\"plugin_{call} returned NULL\"",
+                            "    if False:\n        raise LoadError(where, f\"plugin_{call} returned NULL\""),
     "PLUGIN-VERSION-FORMAT": ("reference/host/loader.py", "if parse_version(version) is None:", "if False:"),
     "FIELDS-JSON": ("reference/contract/fields.py", 'if value is None or value == "":', "if value is None:"),
     "SRC-EVENT-SOURCE": ("reference/host/loader.py", 'if event_source == "":', "if False:"),
@@ -247,6 +251,9 @@ SWITCHES.update({
 })
 
 
+#: Seconds one fault's clause run may take before the fault counts as not caught (a hang).
+FAULT_TIMEOUT = 900
+
 #: Further faults named by the conformance issue: (name, clause, file, text, replacement).
 EXTRA_FAULTS = [
     ("NA-dropped", "OUTPUT-MISSING", "reference/output.py", 'NOT_AVAILABLE = "<NA>"', 'NOT_AVAILABLE = ""'),
@@ -276,14 +283,53 @@ def run_fault(fault: tuple[str, str, str, str, str]) -> tuple[bool, str]:
         if source.count(old) != 1:
             return False, f"fault text not found exactly once in {path}"
         (copy / path).write_text(source.replace(old, new))
-        result = subprocess.run([sys.executable, "-m", "reference.tools.cli", "conformance", "--target", "reference",
-                                 "--clauses", clause, "--no-save"], cwd=copy, capture_output=True, text=True,
-                                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "CI": "1"})
+        # Its own process group, so that a run that does not end is stopped whole (pytest included).
+        process = subprocess.Popen([sys.executable, "-m", "reference.tools.cli", "conformance", "--target", "reference",
+                                    "--clauses", clause, "--no-save"], cwd=copy, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                   env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "CI": "1"})
+        try:
+            stdout, stderr = process.communicate(timeout=FAULT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            # A suite that hangs on a fault has not caught it: a user would wait for ever.
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return False, f"the suite did not finish within {FAULT_TIMEOUT} s"
+        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         said = [line for line in result.stdout.splitlines() if line.startswith(("FAIL", "SKIP"))]
         # A fault in the report's own exit status still shows as a FAIL line.
         caught = result.returncode != 0 or any(line.startswith("FAIL") for line in said)
         last = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
         return caught, (said[0] if said else (last[-1] if last else f"exit status {result.returncode}"))
+
+
+TABLE_HEAD = ["# The suite bites: deliberate faults, each caught", "",
+              "Made with `python -m conformance.switch_off --markdown docs/suite-bites.md`. Each row is one "
+              "deliberate fault applied to a copy of the reference (the edit is in `conformance/switch_off.py`); "
+              "`plugref conformance --target reference --clauses <clause>` then runs in the copy and must fail."]
+
+
+def table_row(fault: tuple[str, str, str, str, str], bites: bool, said: str) -> str:
+    name, clause, path, old, new = fault
+    edit = f"`{path}`: `{old.strip()[:60]}` → `{new.strip()[:60]}`".replace("\n", " ").replace("|", "\\|")
+    return f"| {name} | `{clause}` | {edit} | {'yes' if bites else '**no**'} | {said.replace('|', '/')[:160]} |"
+
+
+def write_table(markdown: Path, rows: dict[str, str], partial: bool) -> None:
+    """The fault table of `markdown` made of `rows` (fault name -> row). A partial run (some
+    clauses) replaces those rows of the table already there and keeps the others, so that rerunning
+    one fault keeps the whole table true."""
+    text = markdown.read_text() if markdown.exists() else ""
+    table, mutation = text.partition("\n## Mutation testing")[0], "".join(text.partition("\n## Mutation testing")[1:])
+    if partial:
+        kept = {line.split(" | ")[0][2:]: line for line in table.splitlines() if line.startswith("| ")
+                and not line.startswith(("| fault ", "|---"))}
+        order = list(kept) + [name for name in rows if name not in kept]
+        rows = {name: rows.get(name, kept.get(name)) for name in order}
+    caught = sum(" | yes | " in row for row in rows.values())
+    lines = TABLE_HEAD + ["", f"{caught} of {len(rows)} faults caught.", "",
+                          "| fault | clause | edit | caught | what the suite said |", "|---|---|---|---|---|"]
+    markdown.write_text("\n".join(lines + list(rows.values())) + "\n" + mutation)
 
 
 def main(argv: list[str]) -> int:
@@ -292,25 +338,14 @@ def main(argv: list[str]) -> int:
         index = argv.index("--markdown")
         markdown = Path(argv[index + 1])
         argv = argv[:index] + argv[index + 2:]
-    holes, rows = 0, []
+    holes, rows = 0, {}
     for fault in faults(argv or None):
         bites, said = run_fault(fault)
         holes += not bites
-        rows.append((fault, bites, said))
+        rows[fault[0]] = table_row(fault, bites, said)
         print(f"{'caught' if bites else 'HOLE  '} {fault[0]:26} {said}", flush=True)
     if markdown is not None:
-        lines = ["# The suite bites: deliberate faults, each caught", "",
-                 "Made with `python -m conformance.switch_off --markdown docs/suite-bites.md`. Each row is one "
-                 "deliberate fault applied to a copy of the reference (the edit is in `conformance/switch_off.py`); "
-                 "`plugref conformance --target reference --clauses <clause>` then runs in the copy and must fail.",
-                 "", f"{len(rows) - holes} of {len(rows)} faults caught.", "",
-                 "| fault | clause | edit | caught | what the suite said |", "|---|---|---|---|---|"]
-        for (name, clause, path, old, new), bites, said in rows:
-            edit = f"`{path}`: `{old.strip()[:60]}` → `{new.strip()[:60]}`".replace("\n", " ").replace("|", "\\|")
-            lines.append(f"| {name} | `{clause}` | {edit} | {'yes' if bites else '**no**'} | "
-                         f"{said.replace('|', '/')[:160]} |")
-        kept = markdown.read_text().partition("\n## Mutation testing")[1:] if markdown.exists() else ()
-        markdown.write_text("\n".join(lines) + "\n" + "".join(kept))
+        write_table(markdown, rows, partial=bool(argv))
     return holes
 
 

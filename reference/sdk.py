@@ -134,15 +134,21 @@ class GeneratorInstance(Instance):
 
 def declared_fields(plugin_class: type) -> list[tuple]:
     """(declaration, method name) of every method a `field` decorator marked, base classes first
-    (their order gives the field IDs); a method redefined in a subclass keeps its first place."""
-    found, seen = [], set()
+    (their order gives the field IDs). A method redefined in a subclass keeps its first place and
+    takes the subclass's declaration, as the method itself overrides the base's."""
+    found, place = [], {}
     for klass in reversed(plugin_class.__mro__):
         for attr, value in vars(klass).items():
             declaration = getattr(value, "field_declaration", None)
-            if declaration is not None and attr not in seen:
-                seen.add(attr)
+            if declaration is None:
+                continue
+            if attr in place:
+                found[place[attr]] = (declaration, attr)
+            else:
+                place[attr] = len(found)
                 found.append((declaration, attr))
     return found
+
 
 class Plugin:
     """What source and extractor plugins share. Subclass SourcePlugin or ExtractorPlugin."""

@@ -159,7 +159,7 @@ def test_each_declaration_option_reaches_the_fields_json():
     assert every.properties == ("a", "b")
 
 
-def test_fields_of_base_classes_come_first_and_a_redefined_one_keeps_its_place():
+def test_fields_of_base_classes_come_first_and_a_redefined_one_keeps_its_place_with_its_new_declaration():
     class Child(Full):
         @field("child.extra", "uint64", "more")
         def extra(self, event, arg):
@@ -172,6 +172,18 @@ def test_fields_of_base_classes_come_first_and_a_redefined_one_keeps_its_place()
     assert [(d.name, attr) for d, attr in declared_fields(Child)] == [
         ("full.num", "num"), ("full.text", "text"), ("child.extra", "extra")]
     assert [d.name for d, _ in Child.field_methods()] == ["full.num", "full.text", "child.extra"]
+    # the subclass's declaration, not the base's, describes the field it now extracts
+    assert json.loads(PythonLibrary(Child).get_fields())[0] == {"type": "uint64", "name": "full.num",
+                                                                "desc": "redefined"}
+
+
+def test_a_field_method_redefined_under_another_field_name_replaces_the_base_field_in_its_place():
+    class Renamed(Full):
+        @field("renamed.num", "uint64", "the same method, another field")
+        def num(self, event, arg):
+            return 3
+
+    assert [d.name for d, _ in declared_fields(Renamed)] == ["renamed.num", "full.text"]
 
 
 # --- exported symbols (api §2.2) ---
