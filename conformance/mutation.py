@@ -143,8 +143,10 @@ COVERING_TESTS: dict[str, list[str]] = {
     # signals its own process) nor test_plugins_v3.py (14 s, its inspect runs are covered here too)
     "reference/tools/inspector.py": ["tests/test_inspect_session.py", "tests/test_inspect.py",
                                      "tests/test_inspect_explain.py", "tests/test_capture.py"],
-    # main() in-process for every command it dispatches (run, validate, check's parser, inspect)
-    "reference/tools/cli.py": ["tests/test_cli.py", "tests/test_inspect.py"],
+    # main() in-process for every command it dispatches (run, validate, check, conformance, inspect); the
+    # parsers against docs/cli.md; the exits (SIGTERM and Ctrl-C come from inside a plugin of the test's own run)
+    "reference/tools/cli.py": ["tests/test_cli.py", "tests/test_inspect.py", "tests/test_cli_reference.py",
+                               "tests/test_cli_commands.py", "tests/test_cli_conformance.py"],
 }
 
 # Tests that need all the Python stack MAX_DEPTH levels take (FILTER-DEPTH): mutmut's trampolines add frames

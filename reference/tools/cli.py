@@ -111,12 +111,14 @@ def _add_run(commands) -> None:
     run.add_argument("--json", action="store_true", help="print alerts as JSON, one per line")
     run.add_argument("--plugins-dir", metavar="DIR", help="where relative library_path values resolve "
                      "(default: $PLUGREF_PLUGINS_DIR or /usr/share/falco/plugins)")
-    run.add_argument("-n", "--numevents", type=int, default=None, help="stop after N events")
+    run.add_argument("-n", "--numevents", type=int, metavar="N", help="stop after N events")
 
 
 def _add_validate(commands) -> None:
-    validate = commands.add_parser("validate", help="validate rules files, as falco -V does")
-    validate.add_argument("rules", nargs="+", metavar="RULES_FILE")
+    validate = commands.add_parser("validate", help="validate rules files, as falco -V does",
+                                   description="Load rules files, as falco -V does, and print the load result of "
+                                               "each: Ok, or its errors and warnings with where they are.")
+    validate.add_argument("rules", nargs="+", metavar="RULES_FILE", help="a rules file; one or more")
     validate.add_argument("-c", "--config", metavar="FALCO_YAML", help="load these plugins first, for their sources "
                           "and fields")
     validate.add_argument("--json", action="store_true", help="print the load results as JSON")
@@ -144,7 +146,7 @@ def _add_conformance(commands) -> None:
     suite.add_argument("--coverage", action="store_true", help="list the clauses that have no case or property")
     suite.add_argument("--max-examples", type=int, default=25, metavar="N",
                        help="examples per differential property (default 25)")
-    suite.add_argument("--seed", type=int, help="a random seed for the differential properties (default: "
+    suite.add_argument("--seed", type=int, metavar="N", help="a random seed for the differential properties (default: "
                        "derandomized, the same examples every run)")
     suite.add_argument("--layer", choices=["cases", "properties"], action="append",
                        help="run only this layer (repeatable; default: both)")
