@@ -411,3 +411,20 @@ def test_max_examples_is_the_number_of_examples_drawn(capsys, tmp_path):
         note = next(n for n in checks["init-invalid-configs"]["notes"] if n.startswith("init accepted "))
         counts.append(int(note.split()[2]))
     assert counts[0] < counts[1]
+
+
+@pytest.mark.clause("CHECK-REPORT", "CHECK-INIT")
+def test_the_seed_decides_the_inputs_drawn(capsys, tmp_path):
+    # the same plugin as above: how many distinct refused configs it accepted shows which were drawn
+    target = tmp_path / "accepting.json"
+    target.write_text(json.dumps(ACCEPTING_SOURCE))
+
+    def accepted(seed: str) -> str:
+        status = run_check(parse(str(target), "--only", "init-invalid-configs", "--max-examples", "40", "--json",
+                                 "--seed", seed))
+        notes = json.loads(capsys.readouterr().out)["checks"][-1]["notes"]
+        return next(n for n in notes if n.startswith("init accepted ")).split()[2]
+
+    counts = [accepted(seed) for seed in ("1", "2", "3")]
+    assert accepted("1") == counts[0]  # the same seed, the same inputs: a run can be repeated
+    assert len(set(counts)) > 1  # other seeds, other inputs
