@@ -124,6 +124,8 @@ SWITCHES = {
                             "joined = posixpath.join(directory, library_path)"),
     "CONFIG-SOURCE-NAME": ("reference/falco/app.py", "if plugin.info.is_source and plugin.name != entry.name:",
                            "if False:"),
+    "FALCO-RUN": ("reference/falco/app.py", "        if not sources:\n", "        if False:\n"),
+    "FALCO-VALIDATE": ("reference/falco/app.py", "return 0 if results.successful else 1", "return 0"),
     "CONFIG-RULE-MATCHING": ("reference/falco/config.py", "    if text.lower() not in RULE_MATCHING:\n", "    if False:\n"),
     "CONFIG-RUN-KEYS": ("reference/falco/config.py", '_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", '
                         '"on", "On", "ON"}', '_TRUE = {"true"}'),

@@ -321,7 +321,6 @@ def test_json_report_carries_identity_checks_and_summary(capsys):
     (["/no/such/plugin.so"], "no such file: /no/such/plugin.so"),
     (["no_such_module_anywhere"], "neither a file nor an importable Python module"),
     (["reference.contract.v0_3"], "reference.contract.v0_3 is not a plugin"),
-    (["README.md"], "README.md is not a plugin"),
     (["/etc/hostname"], "/etc/hostname is not a plugin"),
     (["fake_plugins.counter", "--registry", "/no/such/registry.yaml"], "cannot read registry file"),
 ])

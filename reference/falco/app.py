@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reference.falco.alerts import PRIORITY_NAMES, Alert, AlertEngine, RunSummary
+from reference.falco.alerts import Alert, AlertEngine, RunSummary
 from reference.falco.config import ConfigError, FalcoConfig, PluginConfig, load_config
 from reference.errors import PlugrefError
 from reference.host.event_fields import FieldTable
@@ -92,9 +92,7 @@ def run(config_path: str | None, rules_files: list[str], json_output: bool, plug
             raise PlugrefError("no source plugin is loaded: nothing to read events from")
         for plugin in sources:
             plugin.open(loaded.entries[plugin.name].open_params)
-        minimum = parse_priority(config.priority)
-        engine = AlertEngine(ruleset, PRIORITY_NAMES.index("Debug") if minimum is None else minimum,
-                             rule_matching=config.rule_matching)
+        engine = AlertEngine(ruleset, parse_priority(config.priority), rule_matching=config.rule_matching)
 
         def emit(alert: Alert) -> None:
             print(json.dumps(alert.to_json(), ensure_ascii=False) if json_output else alert.text(), file=out)
@@ -114,11 +112,11 @@ class ProgressBar:
 
     def __init__(self, stream, interval: float = 0.2):
         self.stream, self.interval, self.clock = stream, interval, time.monotonic
-        self.last = 0.0
+        self.last: float | None = None  # the first update is always drawn
 
     def update(self, summary: RunSummary, plugin: LoadedPlugin) -> None:
         now = self.clock()
-        if now - self.last < self.interval:
+        if self.last is not None and now - self.last < self.interval:
             return
         self.last = now
         answer = plugin.progress()
@@ -141,14 +139,13 @@ def validate(rules_files: list[str], config_path: str | None, json_output: bool,
     rule: as current Falco, plugin-source rules and required_plugin_versions are checked (RULES-RESULTS).
     """
     out = out or sys.stdout
-    loaded = load_plugins(load_config(config_path, plugins_dir)) if config_path else \
-        Loaded(FalcoConfig("<none>"), PluginRegistry(), {})
+    loaded = load_plugins(load_config(config_path, plugins_dir) if config_path else FalcoConfig("(no configuration)"))
     try:
         try:
             results = load_ruleset(loaded, rules_files).results
         except RulesLoadError as exc:
             results = exc.results
-        if json_output:
+        if json_output or loaded.config.json_output:
             print(json.dumps(results.to_json(), indent=2), file=out)
         else:
             print(results.verbose(), file=out)

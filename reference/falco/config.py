@@ -196,6 +196,18 @@ def _rule_matching(node: yaml.Node, file: str) -> str:
     return text.lower()
 
 
+def _priority(node: yaml.Node, file: str) -> str:
+    """CONFIG-RUN-KEYS: a rule priority's name, without regard to case (`info` too), kept as written;
+    anything else would leave the threshold unknown, so it is an error."""
+    from reference.falco.rules.collector import PRIORITIES, parse_priority  # the rules package imports this one
+
+    text = node.value if isinstance(node, yaml.ScalarNode) else ""
+    if parse_priority(text) is None:
+        raise ConfigError(file, node.start_mark.line + 1, f"Unknown priority \"{text}\"--must be one of "
+                                                          f"{', '.join(p.lower() for p in PRIORITIES)}", "CONFIG-RUN-KEYS")
+    return text
+
+
 def _append_output(node: yaml.Node, config: FalcoConfig) -> None:
     """CONFIG-APPEND-OUTPUT: a list of maps of `match` {source, tags, rule}, `extra_output`,
     `suggested_output` (and `extra_fields`, not yet supported: a warning)."""
@@ -303,8 +315,8 @@ def parse_config(text: str, file: str = "falco.yaml", directory: str | None = No
         config.rules_files = [v.value for v in rules.value if isinstance(v, yaml.ScalarNode)]
     elif isinstance(rules, yaml.ScalarNode) and rules.tag != _NULL_TAG:
         config.rules_files = [rules.value]
-    if isinstance(keys.get("priority"), yaml.ScalarNode):
-        config.priority = keys["priority"].value
+    if "priority" in keys and not (isinstance(keys["priority"], yaml.ScalarNode) and keys["priority"].tag == _NULL_TAG):
+        config.priority = _priority(keys["priority"], file)
     if "rule_matching" in keys and not (isinstance(keys["rule_matching"], yaml.ScalarNode)
                                         and keys["rule_matching"].tag == _NULL_TAG):
         config.rule_matching = _rule_matching(keys["rule_matching"], file)

@@ -40,10 +40,15 @@ EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_MAX_EXAMPLES = 50
 DEFAULT_MAX_EVENTS = 1000
 DEFAULT_TIMEOUT = 10.0
+#: The longest --timeout: a day is as good as none, and the parent's wait (epoll) takes no more than 24 days.
+MAX_TIMEOUT = 86400.0
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
@@ -91,6 +96,11 @@ def _target_problem(target: str) -> str | None:
     return f"{target} is neither a file nor an importable Python module{why}"
 
 
+def draw_seed() -> int:
+    """A seed for a run given none: any of the 2^32 (CHECK-REPORT), so that runs explore new inputs."""
+    return random.randrange(2**32)
+
+
 def reproduction(args: argparse.Namespace, seed: int, check: str) -> str:
     words = ["plugref", "check", args.target, "--only", check, "--seed", str(seed)]
     for option, value, default in (("--init", args.init, ""), ("--open", args.open, ""),
@@ -99,7 +109,9 @@ def reproduction(args: argparse.Namespace, seed: int, check: str) -> str:
                                    ("--max-events", args.max_events, DEFAULT_MAX_EVENTS),
                                    ("--timeout", args.timeout, DEFAULT_TIMEOUT)):
         if value != default:
-            words += [option, f"{value:g}" if isinstance(value, float) else str(value)]
+            text = f"{value:g}" if isinstance(value, float) else str(value)
+            # a value that starts with a dash would be read as an option: it goes after an `=`
+            words += [f"{option}={text}"] if text.startswith("-") else [option, text]
     if args.allow_zero_ts:
         words.append("--allow-zero-ts")
     return shlex.join(words)
@@ -154,8 +166,8 @@ def report(args: argparse.Namespace, seed: int, run: CheckRun) -> tuple[str, int
 
 
 def _error(args: argparse.Namespace, message: str) -> int:
-    if getattr(args, "json", False):
-        print(json.dumps({"target": getattr(args, "target", None), "error": message,
+    if args.json:
+        print(json.dumps({"target": args.target, "error": message,
                           "summary": {"exit_status": EXIT_BAD_INPUT}}, indent=2))
     print(f"plugref check: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -171,9 +183,9 @@ def run_check(args: argparse.Namespace) -> int:
             load_registry(args.registry)
         except PlugrefError as exc:
             return _error(args, exc.message)
-    if args.timeout <= 0:
-        return _error(args, f"--timeout must be positive, not {args.timeout}")
-    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    if not 0 < args.timeout <= MAX_TIMEOUT:  # nan is neither
+        return _error(args, f"--timeout must be more than 0 and at most {MAX_TIMEOUT:g} seconds, not {args.timeout:g}")
+    seed = args.seed if args.seed is not None else draw_seed()
     options = CheckOptions(target=args.target, init_config=args.init, open_params=args.open, registry=args.registry,
                            seed=seed, max_examples=args.max_examples, max_events=args.max_events,
                            allow_zero_ts=args.allow_zero_ts)
