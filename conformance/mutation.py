@@ -72,7 +72,9 @@ COVERING_TESTS: dict[str, list[str]] = {
                                  "conformance/properties/test_lifecycle.py", "tests/test_sdk.py",
                                  # answer types, SDK-style plugins and extraction: 169 survivors without them
                                  "tests/test_plugin_answers.py", "tests/test_sdk_like_plugins.py",
-                                 "conformance/properties/test_extraction.py"],
+                                 "conformance/properties/test_extraction.py",
+                                 # the info kept, a failed init's state, lazy native extraction
+                                 "tests/test_loader_info_and_lazy_extraction.py"],
     "reference/falco/rules/collector.py": ["tests/test_rules_exception_overrides.py",
                                            "tests/test_rules_collector_edges.py",
                                            "conformance/properties/test_rules_files.py"],
@@ -88,7 +90,9 @@ COVERING_TESTS: dict[str, list[str]] = {
     "reference/falco/rules/compiler.py": ["conformance/properties/test_rules_files.py", "tests/test_rules_collector_edges.py",
                                           "tests/test_rules_exception_overrides.py", "tests/test_rules_loading.py",
                                           "tests/test_rules_expansion_edges.py", "tests/test_rules_exception_text.py",
-                                          "tests/test_rules_compile_positions.py", "tests/test_append_output.py"],
+                                          "tests/test_rules_compile_positions.py", "tests/test_append_output.py",
+                                          # splices under not, macro visibility, depth at the limit, empty lists
+                                          "tests/test_rules_macro_splicing.py"],
     "reference/falco/config.py": ["tests/test_config_run_keys.py", "tests/test_config_errors_exact.py",
                                   "tests/test_config.py", "tests/test_config_errors.py", "tests/test_falco_app.py",
                                   "tests/test_append_output.py"],

@@ -192,3 +192,26 @@ def test_a_gzip_stream_cut_inside_a_skipped_block_names_that_block():
     with pytest.raises(CaptureError) as caught:
         list(read_capture(io.BytesIO(compressed[:len(compressed) // 2])))
     assert caught.value.offset == 28 and caught.value.reason.startswith("gzip data is corrupt or truncated")
+
+
+class FailingAtTheEnd(Pieces):
+    """A pipe whose device fails where its data ends: the read after the last byte raises EIO."""
+
+    def readinto(self, buffer):
+        count = super().readinto(buffer)
+        if count == 0:
+            raise OSError(5, "Input/output error")
+        return count
+
+
+@pytest.mark.clause("CAPTURE-BAD-FILE")
+@pytest.mark.parametrize("piece, trailer_at, kept", [
+    (65538, 3 * 65538 - 2, 2),  # the trailer straddles two pieces: its last 2 bytes are read apart
+    (65536, 3 * 65536, 0),      # it begins a piece: all its 4 bytes are read apart
+])
+def test_a_read_failing_at_a_skipped_blocks_trailer_names_that_block(piece, trailer_at, kept):
+    block = skipped_block_with_trailer_at(trailer_at)
+    raw = SHB + block[:len(block) - 4 + kept]
+    with pytest.raises(CaptureError) as caught:
+        list(read_capture(io.BufferedReader(FailingAtTheEnd(raw, piece), buffer_size=piece)))
+    assert (caught.value.offset, caught.value.reason) == (28, "cannot read: Input/output error")

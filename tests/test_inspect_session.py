@@ -313,6 +313,25 @@ def test_a_run_stopped_by_a_plugin_failure_leaves_the_file_and_keeps_the_partial
 
 
 @pytest.mark.clause("INSPECT-OUTPUT-SAFE")
+def test_an_interrupt_as_the_capture_is_begun_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    def interrupted():  # Ctrl-C arrives as the capture's first block (the section header) is made
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reference.host.capture.section_header_block", interrupted)
+    out = tmp_path / "out.scap"
+    out.write_bytes(b"old contents")
+    inspector, notes = Inspector(), []
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            list(inspector.run(Inspection(plugins=[xsrc_file(tmp_path)], input="xsrc", write=str(out)), notes))
+    finally:
+        inspector.registry.shutdown()
+    assert stopped.value.__context__ is None  # the interrupt itself, nothing raised on the way out
+    assert out.read_bytes() == b"old contents" and list(tmp_path.glob("out.scap.*")) == []
+    assert notes == [f"{out} was left as it was"]
+
+
+@pytest.mark.clause("INSPECT-OUTPUT-SAFE")
 def test_a_full_device_is_a_write_error_naming_the_file(tmp_path):
     src = xsrc_file(tmp_path)
     with pytest.raises(PlugrefError) as raised:

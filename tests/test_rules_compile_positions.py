@@ -96,10 +96,11 @@ def macro_chain(length: int) -> str:
 @pytest.mark.clause("FILTER-DEPTH", "RULES-MACROS")
 def test_each_macro_reference_is_a_level_of_the_spliced_condition(monkeypatch):
     # With the limit lowered to 10 (1000 levels take a stack this test need not prove again, see
-    # tests/test_rules_limits.py): the rule's `m8` is 8 + 1 references deep with m0's check the 10th level.
+    # tests/test_rules_limits.py): the rule's `m9` is 9 + 1 references deep, 10 levels (m0's check is none,
+    # a check alone being depth 0); `m10` is 11.
     monkeypatch.setattr("reference.falco.rules.compiler.MAX_DEPTH", 10)
-    assert [rule.name for rule in load(macro_chain(8) + rule_text(condition="m8")).rules] == ["r"]
-    code, message, locations = first_error(macro_chain(9) + rule_text(condition="m9"))
+    assert [rule.name for rule in load(macro_chain(9) + rule_text(condition="m9")).rules] == ["r"]
+    code, message, locations = first_error(macro_chain(10) + rule_text(condition="m10"))
     assert (code, message) == ("LOAD_ERR_COMPILE_CONDITION", "exceeded max depth limit of 1000")
     assert [loc[:2] for loc in locations] == [("rules content", ""), ("rule", "r"), ("rule condition", "")]
 
