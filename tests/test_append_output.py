@@ -128,3 +128,40 @@ def test_a_malformed_append_output_is_a_config_error_with_its_line(text, message
 def test_extra_fields_are_reported_as_not_yet_supported():
     config = parse_config("append_output:\n  - extra_fields:\n      - evt.num\n", "f.yaml")
     assert config.warnings == ["f.yaml:3: append_output extra_fields is not yet supported by plugref: ignored"]
+
+
+@pytest.mark.clause("CONFIG-APPEND-OUTPUT")
+@pytest.mark.parametrize("text, line, message", [
+    ("append_output:\n  - match:\n      source:\n        - a\n", 4, "append_output match source must be a string"),
+    ("append_output:\n  - match:\n      rule:\n        - a\n", 4, "append_output match rule must be a string"),
+    ("append_output:\n  - match: every\n", 2, "append_output match must be a map of source, tags and rule"),
+    ("append_output:\n  - match:\n      tags:\n        - [a]\n", 4, "append_output match tags must be a list of tags"),
+    ("append_output:\n  - extra_output: x\n    suggested_output:\n      - true\n", 4,
+     "suggested_output must be a boolean"),
+    ("\n\nappend_output:\n  - 3\n", 4, "each append_output entry must be a map"),
+])
+def test_each_malformed_part_of_an_entry_is_refused_at_its_own_line(text, line, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "f.yaml")
+    assert str(caught.value) == f"Error reading config file (f.yaml:{line}): {message}"
+    assert caught.value.clause == "CONFIG-APPEND-OUTPUT"
+
+
+@pytest.mark.clause("CONFIG-APPEND-OUTPUT")
+def test_an_entry_without_match_or_with_a_null_match_applies_to_every_rule():
+    for text in ("append_output:\n  - extra_output: x\n", "append_output:\n  - match: ~\n    extra_output: x\n",
+                 "append_output:\n  - match: {source: ~, rule: ~}\n    extra_output: x\n"):
+        (entry,) = parse_config(text, "f.yaml").append_output
+        assert entry.extra_output == "x"
+        assert entry.matches("syscall", set(), "Any rule") and entry.matches("", {"t"}, "")
+
+
+@pytest.mark.clause("CONFIG-APPEND-OUTPUT")
+def test_tags_match_a_rule_that_has_every_one_of_them_and_maybe_more():
+    (entry,) = parse_config("append_output:\n  - match: {tags: [a, b]}\n", "f.yaml").append_output
+    assert entry.matches("s", {"a", "b"}, "r")  # exactly the entry's tags
+    assert entry.matches("s", {"a", "b", "c"}, "r")
+    assert not entry.matches("s", {"a"}, "r")
+    (entry,) = parse_config("append_output:\n  - match: {source: s, rule: r}\n", "f.yaml").append_output
+    assert entry.matches("s", set(), "r")
+    assert not entry.matches("other", set(), "r") and not entry.matches("s", set(), "other")
