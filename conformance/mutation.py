@@ -115,6 +115,9 @@ COVERING_TESTS: dict[str, list[str]] = {
     # children (python -m reference.tools.plugin_check) run outside the test process, unseen by mutmut
     "reference/tools/plugin_check/child.py": ["tests/test_plugin_check_child.py"],
     "reference/tools/plugin_check/isolation.py": ["tests/test_plugin_check_isolation.py"],
+    # each check called in-process on scripted Python plugins (and the native defect that reuses its event memory)
+    "reference/tools/plugin_check/checks.py": ["tests/test_plugin_check_checks.py", "tests/test_plugin_check_checks_v3.py"],
+    "reference/tools/plugin_check/checks_v3.py": ["tests/test_plugin_check_checks_v3.py"],
     # every adapter call in-process; tests/test_sdk.py adds the bundled plugins written with the SDK
     "reference/sdk.py": ["tests/test_sdk_calls.py", "tests/test_sdk.py"],
     "reference/sdk_v3.py": ["tests/test_sdk_v3_calls.py"],

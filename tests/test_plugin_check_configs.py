@@ -335,6 +335,16 @@ def test_all_of_draws_from_the_parts_merged(gen):
     assert all(is_int(v) for v in gen.draws(values_for({"allOf": [], "type": "integer"})))
 
 
+@pytest.mark.parametrize("combinator", ["anyOf", "oneOf", "allOf"])
+def test_a_combinator_keeps_the_depth_and_the_keywords_beside_it(gen, combinator):
+    # at the depth limit a branch's array is empty, as the array itself would be
+    assert all(v == [] for v in gen.draws(values_for({combinator: [{"type": "array", "minItems": 1}]}, depth=3)))
+    assert gen.reachable(values_for({combinator: [{"type": "array", "minItems": 1}]}, depth=2), lambda v: len(v) == 1)
+    # a branch without a type takes the one beside the combinator: integers, never floats
+    assert set(gen.draws(values_for({"type": "integer", combinator: [{"minimum": 3, "maximum": 4}]}))) == {3, 4}
+    assert all(is_int(v) for v in gen.draws(values_for({"type": "integer", combinator: [{"minimum": 3, "maximum": 4}]})))
+
+
 def test_the_false_schema_draws_nothing(gen):
     with pytest.raises(Unsatisfiable):
         draws(values_for(False), 10)
