@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import time
 
 import pytest
 
@@ -136,10 +137,6 @@ def extractor(**changes) -> DefinedLibrary:
 def called(calls) -> list[str]:
     """The plugin calls made, in order (returns left out)."""
     return [c[0] for c in calls if c[0] is not None]
-
-
-def events(*timestamps, **values) -> list[dict]:
-    return [{"ts": ts, "values": {"ticker.count": n}} for n, ts in enumerate(timestamps, 1)]
 
 
 # --- reasons: the first problem quoted, the others counted and listed ---
@@ -468,6 +465,7 @@ def test_reading_is_skipped_when_its_calls_crashed_before():
     ("half way", 5000, None),  # free text is not compared
     ("40X", 5000, None),  # nor text that only starts like a number
     ("40%", 5000, "progress text '40%' disagrees with the percentage 50.00 (5000/10000)"),
+    ("49.6", 4955, None),  # 49.55 shown to 1 decimal
     ("49.6", 4950, "progress text '49.6' disagrees with the percentage 49.50 (4950/10000)"),
     ("51", 4950, "progress text '51' disagrees with the percentage 49.50 (4950/10000)"),
     ("49", 5000, "progress text '49' disagrees with the percentage 50.00 (5000/10000)"),
@@ -1534,3 +1532,82 @@ def test_the_fields_failing_alone_are_quoted_up_to_200_characters():
     failing = ", ".join(sorted(LONG_NAMES))
     assert status == "WARN" and len(failing) > 200
     assert reason.endswith(f"the whole call fails when one of {failing[:200]} fails")
+
+
+# --- the Hypothesis settings of a check: the same whatever profile the process has loaded ---
+
+def loaded_profile(**changes):
+    """A fixture body: a loaded profile unlike plugref's settings in every way (with `changes`), put back after."""
+    from datetime import timedelta
+
+    from hypothesis import Phase, settings
+    previous = getattr(settings, "_current_profile", None) or "default"
+    values = dict(max_examples=3, deadline=timedelta(milliseconds=50), derandomize=True, report_multiple_bugs=True,
+                  print_blob=True, phases=(Phase.explicit,))
+    values.update(changes)
+    settings.register_profile("plugref-check-hostile", **values)
+    settings.load_profile("plugref-check-hostile")
+    yield values
+    settings.load_profile(previous)
+
+
+@pytest.fixture
+def hostile_profile():
+    yield from loaded_profile()
+
+
+@pytest.fixture
+def saving_profile():
+    from hypothesis.database import InMemoryExampleDatabase
+    yield from loaded_profile(derandomize=False, database=InMemoryExampleDatabase())
+
+
+def drawn(seed_value: int, body=None) -> list[int]:
+    from hypothesis import given, strategies as st
+    ctx, _ = context(source(), seed=seed_value, max_examples=7)
+    seen: list[int] = []
+
+    @given(st.integers())
+    def record(n: int) -> None:
+        seen.append(n)
+        if body:
+            body(n)
+    checks._run_property(ctx, record)
+    return seen
+
+
+def test_a_property_runs_max_examples_derandomized_by_the_seed_only(hostile_profile):
+    first = drawn(11)
+    assert len(first) == 7  # --max-examples, every phase that generates
+    assert drawn(11) == first  # the same seed, the same inputs
+    assert drawn(12) != first  # another seed, other inputs
+
+
+def test_a_property_has_no_deadline(hostile_profile):
+    assert len(drawn(3, lambda n: time.sleep(0.06))) == 7
+
+
+def test_a_property_failing_two_ways_reports_one_and_saves_nothing(saving_profile, capsys):
+    def two_bugs(n: int) -> None:
+        if n > 0:
+            raise AssertionError(f"{n} is positive")
+        if n < 0:
+            raise PlugrefError(f"{n} is negative")
+    with pytest.raises(CheckFailed) as failure:
+        drawn(5, two_bugs)
+    assert failure.value.reason in ("1 is positive", "-1 is negative")  # shrunk, one bug reported
+    assert saving_profile["database"].data == {}  # no example database
+    assert "reproduce_failure" not in capsys.readouterr().out
+
+
+def test_an_unexpected_exception_of_a_property_fails_naming_it():
+    with pytest.raises(CheckFailed) as failure:
+        drawn(5, lambda n: 1 // 0)
+    assert failure.value.reason == "ZeroDivisionError: integer division or modulo by zero"
+
+
+def test_a_native_batch_is_read_with_the_handles_it_was_asked_with():
+    ctx, _ = context(source())
+    ctx.library.native_batches = scripted_reader(2, [], count=0)
+    assert ctx.library.next_batch(21, 22) == (2, [], None)
+    assert ctx.library.native_batches.handles == [(21, 22)]

@@ -122,14 +122,6 @@ def test_each_3x_call_is_announced_with_its_place_and_its_return():
     assert calls == []
 
 
-class RaisingNext(Ticks):
-    def open(self, params):
-        class Broken(GeneratorInstance):
-            def next_batch(self):
-                raise ValueError("broken")
-        return Broken([])
-
-
 @pytest.mark.clause("CHECK-ISOLATION")
 def test_a_3x_call_that_raises_still_says_it_returned():
     ctx, calls = context(Ticks)
@@ -574,13 +566,6 @@ def test_3x_batched_extraction_passes_when_values_agree():
         in together
     assert outcome("batched-extraction", Ticks, avoid=frozenset({"extract"})) == \
         ("SKIP", "extract_fields crashed or hung earlier (see the extract check)", [])
-
-
-class SharedResults(Ticks):
-    """The last word asked is what every word of the call reads."""
-
-    def word(self, event, arg):
-        return f"w{arg.index}" if arg.present else "none"
 
 
 @pytest.mark.clause("CHECK-BATCHED-EXTRACTION")
