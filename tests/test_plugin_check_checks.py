@@ -756,6 +756,9 @@ def test_schema_configs_are_skipped_without_a_schema_or_after_init_crashed():
     assert outcome("init-schema-configs", init()) == ("SKIP", "the plugin has no init schema", [])
     assert outcome("init-schema-configs", init(init_schema=SCHEMA), avoid=frozenset({"init"})) == \
         ("SKIP", "init crashed or hung earlier (see the init check)", [])
+    bounds = {"type": "object", "properties": {"a": {"type": "integer", "minimum": 5, "maximum": 1}}, "required": ["a"]}
+    assert outcome("init-schema-configs", init(init_schema=bounds)) == \
+        ("SKIP", "could not generate examples from the schema (Unsatisfiable)", [])  # no integer is 5..1
     nothing = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"], "not": {"required": ["a"]}}
     assert outcome("init-schema-configs", init(init_schema=nothing)) == \
         ("SKIP", "could not generate examples from the schema (Unsatisfiable)", [])
