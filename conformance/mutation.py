@@ -124,6 +124,9 @@ COVERING_TESTS: dict[str, list[str]] = {
     # runs for the options' effects; tests/test_plugin_check.py (the checks, in children: 40 s a mutant) is left out,
     # the parent-side behaviour it shows being pinned here; its options' texts are checked against docs/cli.md
     "reference/tools/plugin_check/__init__.py": ["tests/test_plugin_check_report.py", "tests/test_cli_reference.py"],
+    # each check called in-process on scripted Python plugins (and the native defect that reuses its event memory)
+    "reference/tools/plugin_check/checks.py": ["tests/test_plugin_check_checks.py", "tests/test_plugin_check_checks_v3.py"],
+    "reference/tools/plugin_check/checks_v3.py": ["tests/test_plugin_check_checks_v3.py"],
     # every adapter call in-process; tests/test_sdk.py adds the bundled plugins written with the SDK
     "reference/sdk.py": ["tests/test_sdk_calls.py", "tests/test_sdk.py"],
     "reference/sdk_v3.py": ["tests/test_sdk_v3_calls.py"],

@@ -335,6 +335,42 @@ def test_all_of_draws_from_the_parts_merged(gen):
     assert all(is_int(v) for v in gen.draws(values_for({"allOf": [], "type": "integer"})))
 
 
+@pytest.mark.parametrize("combinator", ["anyOf", "oneOf", "allOf"])
+def test_a_combinator_keeps_the_depth_and_the_keywords_beside_it(gen, combinator):
+    # at the depth limit a branch's array is empty, as the array itself would be
+    assert all(v == [] for v in gen.draws(values_for({combinator: [{"type": "array", "minItems": 1}]}, depth=3)))
+    assert gen.reachable(values_for({combinator: [{"type": "array", "minItems": 1}]}, depth=2), lambda v: len(v) == 1)
+    # a branch without a type takes the one beside the combinator: integers, never floats
+    assert set(gen.draws(values_for({"type": "integer", combinator: [{"minimum": 3, "maximum": 4}]}))) == {3, 4}
+    assert all(is_int(v) for v in gen.draws(values_for({"type": "integer", combinator: [{"minimum": 3, "maximum": 4}]})))
+
+
+@pytest.mark.parametrize("schema", [
+    {"type": "integer", "minimum": 5, "maximum": 1},
+    {"type": "integer", "exclusiveMinimum": 1, "exclusiveMaximum": 2},  # no integer strictly between 1 and 2
+    {"type": "number", "minimum": 5, "maximum": 1},
+    {"type": "number", "exclusiveMinimum": 1, "maximum": 1},
+    {"type": "number", "minimum": 1, "exclusiveMaximum": 1},
+    {"type": "string", "minLength": 3, "maxLength": 2},
+    {"type": "array", "minItems": 3, "maxItems": 2},
+])
+def test_bounds_no_value_meets_draw_nothing(schema):
+    with pytest.raises(Unsatisfiable):
+        draws(values_for(schema), 10)
+
+
+@pytest.mark.parametrize("schema, drawn", [
+    ({"type": "integer", "minimum": 2, "maximum": 2}, {2}),
+    ({"type": "number", "minimum": 1.5, "maximum": 1.5}, {1.5}),
+    ({"type": "string", "minLength": 2, "maxLength": 2, "enum": ["aa", "b"]}, {"aa", "b"}),  # enum first
+    ({"type": "array", "minItems": 1, "maxItems": 1, "items": {"const": 0}}, {(0,)}),
+])
+def test_bounds_met_by_one_value_draw_it(gen, schema, drawn):
+    assert {tuple(v) if isinstance(v, list) else v for v in gen.draws(values_for(schema))} == drawn
+    if schema["type"] == "string":
+        assert all(len(v) == 2 for v in gen.draws(values_for({"type": "string", "minLength": 2, "maxLength": 2})))
+
+
 def test_the_false_schema_draws_nothing(gen):
     with pytest.raises(Unsatisfiable):
         draws(values_for(False), 10)

@@ -54,8 +54,14 @@ class Announcing:
             return value
 
         def call(*args):
-            self._ctx.library.announce(f"plugin_{name}", self._ctx.library.detail)
-            return value(*args)
+            # CHECK-ISOLATION: announced with its place in the process, and its return said, as in
+            # RecordingLibrary (no replay: a fresh process replays 0.3.0 calls only)
+            recording = self._ctx.library
+            recording._announce(f"plugin_{name}")
+            try:
+                return value(*args)
+            finally:
+                recording.announce_return()
 
         return call
 
@@ -83,9 +89,9 @@ def loaded(ctx: CheckContext) -> LoadedPluginV3:
     return plugin
 
 
-def release(ctx: CheckContext, plugin: LoadedPluginV3) -> None:
+def release(ctx: CheckContext, plugin: LoadedPluginV3, detail: str = "closing and destroying after use") -> None:
     if not ctx.avoids("teardown"):
-        ctx.library.detail = "closing and destroying after use"
+        ctx.library.detail = detail
         plugin.shutdown()
 
 
@@ -126,7 +132,7 @@ def collect(ctx: CheckContext) -> CollectionV3:
         if problem:
             found.batch_problems.append(f"event {event.num}: {problem}")
         found.events.append(event)
-        if with_progress and not stream._batch:
+        if with_progress and stream.count == len(found.events):  # the last event of its batch
             ctx.library.detail = f"after event {event.num}"
             text, pct = plugin.progress()
             found.progress_samples += 1
@@ -296,16 +302,17 @@ def check_init_v3(ctx: CheckContext) -> list[str]:
 def check_teardown_v3(ctx: CheckContext) -> list[str]:
     """Two states at once, then both destroyed; an open instance closed before its state."""
     first, second = loaded(ctx), loaded(ctx)
-    ctx.library.detail = "two states: the first one"
-    release(ctx, first)
-    ctx.library.detail = "two states: the second one"
+    release(ctx, first, "two states: the first one")
     if ctx.info.is_source and not ctx.avoids("open"):
+        ctx.library.detail = f"two states: the second one, params {ctx.options.open_params!r}"
         try:
             second.open(ctx.options.open_params)
         except PlugrefError as exc:
-            release(ctx, second)
+            release(ctx, second, "two states: the second one, after a failed open")
             return [f"open failed, so close was not tried: {exc.message}"]
-    release(ctx, second)
+        release(ctx, second, "two states: the second one, open")
+        return []
+    release(ctx, second, "two states: the second one")
     return []
 
 

@@ -101,6 +101,12 @@ def _integer_bounds(schema: dict) -> tuple[int | None, int | None]:
             None if high is None else math.ceil(high) - 1 if high_open else math.floor(high))
 
 
+def _contradicts(low: float | None, high: float | None, open_bound: bool = False) -> bool:
+    """Bounds no value meets (a schema that accepts nothing of this type): drawn as nothing, so that the
+    check says it could not generate examples instead of Hypothesis refusing the bounds."""
+    return low is not None and high is not None and (low > high or (open_bound and low == high))
+
+
 def _values_of_type(schema: dict, kind: str, depth: int) -> st.SearchStrategy[Any]:
     if kind == "object":
         properties = schema.get("properties") or {}
@@ -112,18 +118,26 @@ def _values_of_type(schema: dict, kind: str, depth: int) -> st.SearchStrategy[An
         items = schema.get("items", {})
         low = schema.get("minItems", 0)
         high = min(schema.get("maxItems", low + 4), low + 4)
+        if _contradicts(low, high):
+            return st.nothing()
         return st.lists(values_for(items if isinstance(items, dict) else {}, depth + 1), min_size=low, max_size=high)
     if kind == "string":
         low = schema.get("minLength", 0)
         high = schema.get("maxLength", low + 24)
+        if _contradicts(low, high):
+            return st.nothing()
         if isinstance(schema.get("pattern"), str):
             return st.from_regex(schema["pattern"]).filter(lambda s: low <= len(s) <= high)
         return st.text(st.characters(exclude_characters="\0"), min_size=low, max_size=high)
     if kind == "integer":
         low, high = _integer_bounds(schema)
+        if _contradicts(low, high):
+            return st.nothing()
         return st.integers(min_value=low, max_value=high)
     if kind == "number":
         low, low_open, high, high_open = _bounds(schema)
+        if _contradicts(low, high, low_open or high_open):
+            return st.nothing()
         return st.floats(min_value=low, max_value=high, exclude_min=low_open, exclude_max=high_open,
                          allow_nan=False, allow_infinity=False)
     if kind == "boolean":
