@@ -7,6 +7,7 @@ written out, and the few real runs are of one quick check.
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import shlex
 
@@ -428,3 +429,44 @@ def test_the_seed_decides_the_inputs_drawn(capsys, tmp_path):
     counts = [accepted(seed) for seed in ("1", "2", "3")]
     assert accepted("1") == counts[0]  # the same seed, the same inputs: a run can be repeated
     assert len(set(counts)) > 1  # other seeds, other inputs
+
+
+SEED_RECORDER = '''
+import os
+
+from reference.sdk import SourcePlugin
+
+
+class SeedRecorder(SourcePlugin):
+    id = 2**30 + 94
+    name = "seedrecorder"
+    event_source = "seedrecorder"
+    version = "0.1.0"
+    init_schema = {"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}}}
+
+    def init(self, config):
+        with open(os.environ["SEED_RECORD"], "a") as record:
+            record.write(config + "\\n")
+
+
+PLUGIN = SeedRecorder
+'''
+
+
+@pytest.mark.clause("CHECK-REPORT", "CHECK-INIT")
+def test_the_seed_given_decides_the_configs_the_checks_draw(tmp_path, capsys, monkeypatch):
+    # The same --seed draws the same inputs (that is what the reproduce command relies on); another draws others.
+    (tmp_path / "seed_recorder_plugin.py").write_text(SEED_RECORDER)
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    drawn = []
+    for seed in ("3", "3", "4"):
+        record = tmp_path / f"record-{len(drawn)}.txt"
+        monkeypatch.setenv("SEED_RECORD", str(record))
+        run_check(parse("seed_recorder_plugin", "--only", "init-schema-configs", "--seed", seed,
+                        "--max-examples", "20"))
+        assert f"(seed {seed})" in capsys.readouterr().out
+        drawn.append(record.read_text().splitlines())
+    assert len(drawn[0]) > 5
+    assert drawn[0] == drawn[1]
+    assert drawn[0] != drawn[2]
