@@ -1,3 +1,4 @@
+import gc
 import os
 
 import pytest
@@ -26,3 +27,12 @@ def utc():
 
     with in_utc():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _collectable_after_each_test():
+    """plugref's main() leaves what its run made frozen (gc.freeze, for start-up time), as a process
+    runs one command; tests call it in-process again and again, so each test hands those objects
+    back to the cyclic collector."""
+    yield
+    gc.unfreeze()

@@ -51,6 +51,12 @@ class Scripted(SourcePlugin):
     def n(self, event, arg):
         return int(event.data)
 
+    @field("scripted.collector", "string", "whether the cyclic garbage collector runs, and holds a frozen start-up")
+    def collector(self, event, arg):
+        import gc
+
+        return ("on" if gc.isenabled() else "off") + (" frozen" if gc.get_freeze_count() else "")
+
     @field("scripted.odd", "string", "odd for an odd number; extracting it from an even one fails")
     def odd(self, event, arg):
         if int(event.data) % 2 == 0:
@@ -225,3 +231,34 @@ def test_without_arguments_main_reads_the_command_line(capsys, monkeypatch):
                                       "fake_plugins/demo/falco.yaml"])
     assert main() == 0
     assert capsys.readouterr().out.startswith("fake_plugins/demo/rules.yaml: Ok, with warnings\n")
+
+
+@pytest.mark.clause("INSPECT-OUTPUT-SAFE")
+def test_the_collector_runs_while_events_flow_and_is_on_again_after_the_command(scripted, capsys):
+    # Start-up runs with the cyclic collector paused and its objects frozen once events flow (a
+    # start-up cost only): a long run must still collect its garbage, and a caller keeps its collector.
+    import gc
+
+    assert gc.isenabled()
+    assert main(["inspect", "-H", scripted, "-I", "scripted:none:0:3", "-p", "%scripted.collector"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["on frozen"] * 3
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        main(["inspect", "-H", scripted, "-l"])
+        assert not gc.isenabled()  # as the caller had it
+    finally:
+        gc.enable()
+
+
+@pytest.mark.clause("FALCO-RUN")
+def test_the_collector_runs_while_falco_rules_see_events_too(scripted, tmp_path, capsys):
+    config = tmp_path / "falco.yaml"
+    config.write_text(f"plugins:\n  - name: scripted\n    library_path: {scripted}\n    open_params: none:0:2\n"
+                      "load_plugins: [scripted]\n")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("- rule: Each\n  desc: every event\n  condition: scripted.n > 0\n"
+                     "  output: collector %scripted.collector\n  priority: WARNING\n  source: scripted\n")
+    assert main(["run", "-c", str(config), "-r", str(rules)]) == 0
+    alerts = [line.split(": ", 1)[1] for line in capsys.readouterr().out.splitlines() if line[:2].isdigit()]
+    assert alerts == ["Warning collector on frozen"] * 2
