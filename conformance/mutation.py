@@ -119,6 +119,8 @@ COVERING_TESTS: dict[str, list[str]] = {
     # the child's protocol and the parent's reading of it, in-process with scripted children; the parent's own
     # children (python -m reference.tools.plugin_check) run outside the test process, unseen by mutmut
     "reference/tools/plugin_check/child.py": ["tests/test_plugin_check_child.py"],
+    # the entry of the check children (called in-process; the isolation tests start it for real)
+    "reference/tools/plugin_check/__main__.py": ["tests/test_plugin_check_child.py"],
     "reference/tools/plugin_check/isolation.py": ["tests/test_plugin_check_isolation.py"],
     # `plugref check`'s parent: the target's and options' refusals, the report and its exit status, and quick real
     # runs for the options' effects; tests/test_plugin_check.py (the checks, in children: 40 s a mutant) is left out,

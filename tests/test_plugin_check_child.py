@@ -347,3 +347,17 @@ def test_replay_main_replays_the_call_of_the_job_on_the_protocol(capfd, restored
     assert child.replay_main(text) == 0
     out, err = capfd.readouterr()
     assert [json.loads(line) for line in out.splitlines()] == [{"kind": "replayed", "rc": 1}], (out, err)
+
+
+@pytest.mark.clause("CHECK-ISOLATION")
+def test_the_child_entry_runs_a_job_or_replays_a_call_and_refuses_anything_else(monkeypatch, capsys):
+    from reference.tools.plugin_check import __main__ as entry, child
+
+    monkeypatch.setattr(child, "main", lambda job: ("child", job))
+    monkeypatch.setattr(child, "replay_main", lambda job: ("replay", job))
+    assert entry.main(["--child", "{}"]) == ("child", "{}")
+    assert entry.main(["--replay", "{}"]) == ("replay", "{}")
+    for argv in ([], ["--child"], ["--child", "{}", "more"], ["--other", "{}"], ["{}", "--child"]):
+        assert entry.main(argv) == 2
+        assert capsys.readouterr().err == ("usage: python -m reference.tools.plugin_check --child JOB | --replay JOB "
+                                           "(internal; use `plugref check`)\n")

@@ -2,10 +2,17 @@
 the checks, and that replay one call alone (see child.py)."""
 import sys
 
-if len(sys.argv) == 3 and sys.argv[1] in ("--child", "--replay"):
-    from reference.tools.plugin_check.child import main, replay_main
+USAGE = "usage: python -m reference.tools.plugin_check --child JOB | --replay JOB (internal; use `plugref check`)"
 
-    sys.exit((main if sys.argv[1] == "--child" else replay_main)(sys.argv[2]))
-print("usage: python -m reference.tools.plugin_check --child JOB | --replay JOB (internal; use `plugref check`)",
-      file=sys.stderr)
-sys.exit(2)
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] in ("--child", "--replay"):
+        from reference.tools.plugin_check.child import main as child_main, replay_main
+
+        return (child_main if argv[0] == "--child" else replay_main)(argv[1])
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
