@@ -22,6 +22,7 @@ from reference.host.loader import read_info
 from reference.tools.plugin_check import checks
 from reference.tools.plugin_check.checks import (CheckContext, CheckFailed, CheckOptions, CheckSkipped, CheckWarning,
                                                  RecordingLibrary)
+from reference.tools.plugin_check.child import check_outcome
 
 REGISTRY = "conformance/data/registry.yaml"
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is not installed: native plugins cannot be built")
@@ -43,14 +44,7 @@ def context(library, **options) -> tuple[CheckContext, list[tuple]]:
 def outcome(name: str, library, **options) -> tuple[str, str, list[str]]:
     """(status, reason, notes) of one check, as child.run_checks reports them."""
     ctx, _ = context(library, **options)
-    try:
-        return "PASS", "", checks.CHECKS[name](ctx) or []
-    except CheckFailed as exc:
-        return "FAIL", exc.reason, exc.warnings
-    except CheckWarning as exc:
-        return "WARN", exc.reason, exc.notes
-    except CheckSkipped as exc:
-        return "SKIP", exc.reason, []
+    return check_outcome(checks.CHECKS[name], ctx)
 
 
 class WrongHandle(BaseException):

@@ -16,8 +16,9 @@ from reference.host.loader import read_info
 from reference.sdk import GeneratorInstance
 from reference.sdk_v3 import Plugin, PythonLibraryV3, field
 from reference.tools.plugin_check import checks_v3
-from reference.tools.plugin_check.checks import CheckContext, CheckFailed, CheckOptions, CheckSkipped, CheckWarning, \
-    RecordingLibrary
+from reference.tools.plugin_check.checks import (CheckContext, CheckFailed, CheckOptions, CheckSkipped, CheckWarning,
+                                                 RecordingLibrary)
+from reference.tools.plugin_check.child import check_outcome
 
 pytestmark = pytest.mark.clause("CHECK-V3")
 
@@ -35,14 +36,7 @@ def context(plugin_class, **options) -> tuple[CheckContext, list[tuple]]:
 
 def outcome(name: str, plugin_class, **options) -> tuple[str, str, list[str]]:
     ctx, _ = context(plugin_class, **options)
-    try:
-        return "PASS", "", checks_v3.CHECKS_V3[name](ctx) or []
-    except CheckFailed as exc:
-        return "FAIL", exc.reason, exc.warnings
-    except CheckWarning as exc:
-        return "WARN", exc.reason, exc.notes
-    except CheckSkipped as exc:
-        return "SKIP", exc.reason, []
+    return check_outcome(checks_v3.CHECKS_V3[name], ctx)
 
 
 def called(calls) -> list[str]:

@@ -13,33 +13,16 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.filter_strategies import SOURCE_DEFINITION
-from fake_plugins.defined import DefinedLibrary
-from reference.falco.rules import RulesLoadError, load_rules
 from reference.falco.rules.collector import Collector
 from reference.falco.rules.compiler import MacroResolver
 from reference.falco.rules.loader import check_engine_version
 from reference.falco.rules.reader import read_items
 from reference.falco.rules.results import Location
 from reference.filter import parse
-from reference.host.event_fields import FieldTable
-from reference.host.registry import PluginRegistry
+from tests.test_rules_expansion_edges import load, refused  # rules of source x, loaded or refused
 
 TOO_DEEP = ("LOAD_ERR_COMPILE_CONDITION", "exceeded max depth limit of 1000")
 IN_RULE_R = [("rules content", ""), ("rule", "r"), ("rule condition", "")]
-
-
-def load(text: str):
-    registry = PluginRegistry()
-    registry.load(DefinedLibrary(SOURCE_DEFINITION))
-    return load_rules([("f.yaml", text)], {"x": FieldTable(registry, "x")})
-
-
-def refused(text: str):
-    with pytest.raises(RulesLoadError) as caught:
-        load(text)
-    error = caught.value.results.first_error()
-    return error.code, error.message, [(loc.item_type, loc.item_name) for loc in error.locations]
 
 
 def rule(condition: str) -> str:

@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 
 from reference.errors import LoadError, PlugrefError
 from reference.host.libraries import open_library
@@ -83,23 +84,27 @@ def run_checks(options: CheckOptions, names: list[str], channel: Channel) -> Non
         from reference.tools.plugin_check.checks_v3 import CHECKS_V3 as checks
     for name in names:
         channel.send({"kind": "start", "check": name})
-        status, reason, notes = "PASS", "", []
-        try:
-            notes = checks[name](context) or []
-        except CheckFailed as exc:
-            status, reason, notes = "FAIL", exc.reason, exc.warnings
-        except CheckWarning as exc:
-            status, reason, notes = "WARN", exc.reason, exc.notes
-        except CheckSkipped as exc:
-            status, reason = "SKIP", exc.reason
-        except PlugrefError as exc:
-            status, reason = "FAIL", exc.message
-        except Exception as exc:  # a bug of plugref's, not of the plugin: say so rather than blame it
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            status, reason = "FAIL", (f"plugref check error (please report): {type(exc).__name__}: {exc} "
-                                      f"at {os.path.basename(where.filename)}:{where.lineno}")
+        status, reason, notes = check_outcome(checks[name], context)
         channel.send({"kind": "result", "check": name, "status": status, "reason": reason, "notes": notes})
     channel.send({"kind": "done"})
+
+
+def check_outcome(check: Callable[[CheckContext], list[str] | None], context: CheckContext) -> tuple[str, str, list[str]]:
+    """(status, reason, notes) of one check run: PASS, FAIL, WARN or SKIP (CHECK-REPORT)."""
+    try:
+        return "PASS", "", check(context) or []
+    except CheckFailed as exc:
+        return "FAIL", exc.reason, exc.warnings
+    except CheckWarning as exc:
+        return "WARN", exc.reason, exc.notes
+    except CheckSkipped as exc:
+        return "SKIP", exc.reason, []
+    except PlugrefError as exc:
+        return "FAIL", exc.message, []
+    except Exception as exc:  # a bug of plugref's, not of the plugin: say so rather than blame it
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return "FAIL", (f"plugref check error (please report): {type(exc).__name__}: {exc} "
+                        f"at {os.path.basename(where.filename)}:{where.lineno}"), []
 
 
 def _protocol_channel() -> Channel:
