@@ -243,6 +243,8 @@ def test_the_collector_runs_while_events_flow_and_is_on_again_after_the_command(
     assert main(["inspect", "-H", scripted, "-I", "scripted:none:0:3", "-p", "%scripted.collector"]) == 0
     assert capsys.readouterr().out.splitlines() == ["on frozen"] * 3
     assert gc.isenabled()
+    assert main(["inspect", "-H", scripted, "-l"]) == 0  # ends before any event: start-up only
+    assert gc.isenabled()
     gc.disable()
     try:
         main(["inspect", "-H", scripted, "-l"])
