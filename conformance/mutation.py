@@ -429,7 +429,10 @@ def markdown_section(merged: dict) -> str:
              "mutant, so a module of 600-900 mutants is measured in 5-15 minutes on one core. A run cut by its "
              "budget, or whose survivors new tests should kill, continues where it stopped: run it with `--keep`, "
              "then `MODULE --resume WORKDIR` reruns, with the tests as they are now, only the mutants not run "
-             "and the survivors (`--only MUTANT...`: just these).", "",
+             "and the survivors (`--only MUTANT...`: just these). Nothing is excluded from mutation: the "
+             "command line's texts (help, descriptions, metavars) are user documentation, pinned by "
+             "`tests/test_cli_reference.py` against `docs/cli.md`, and mutmut sees only functions, so code that "
+             "should be measured lives in one (as `plugin_check/__main__.py`'s entry does).", "",
              "| module | mutants | killed | survived | equivalent | not run | score |",
              "|---|---|---|---|---|---|---|"]
     for module in sorted(merged):
