@@ -54,14 +54,9 @@ class Announcing:
             return value
 
         def call(*args):
-            # CHECK-ISOLATION: announced with its place in the process, and its return said, as in
-            # RecordingLibrary (no replay: a fresh process replays 0.3.0 calls only)
-            recording = self._ctx.library
-            recording._announce(f"plugin_{name}")
-            try:
-                return value(*args)
-            finally:
-                recording.announce_return()
+            # CHECK-ISOLATION: announced with its place in the process, and its return said, by
+            # RecordingLibrary's own call (no replay: a fresh process replays 0.3.0 calls only)
+            return self._ctx.library._call(name, *args)
 
         return call
 
