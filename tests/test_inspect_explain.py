@@ -55,6 +55,49 @@ def test_the_printed_function_decides_as_the_spec_says(word, number):
     assert decide(either, values) == (expected_either,) * 2
 
 
+COMPARISONS = {"=": lambda a, b: a == b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+               "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+               ">=": lambda a, b: a >= b}
+
+
+@pytest.mark.clause("FILTER-OPERATORS", "FILTER-MISSING-VALUE")
+@given(op=st.sampled_from(sorted(COMPARISONS)), constant=st.integers(0, 2**64 - 1), number=NUMBERS,
+       listed=st.lists(st.integers(0, 300), max_size=12), field=st.sampled_from(["t.n", "t.rel", "t.abs"]))
+@example(op=">", constant=100, number=100, listed=[], field="t.n")
+@example(op="<=", constant=2**64 - 1, number=2**64 - 1, listed=[7, 7, 7], field="t.n")
+def test_numbers_compare_as_numbers_and_in_is_membership_of_the_list(op, constant, number, listed, field):
+    # A comparison with a constant is written in place (`v1 > 100`); `in` a list, a membership
+    # test of a set, whatever the list's length or repeats; an empty list holds nothing.
+    values = {} if number is None else {field: number}
+    expected = number is not None and COMPARISONS[op](number, constant)
+    assert decide(f"{field} {op} {constant}", values) == (expected, expected)
+    inside = number is not None and number in listed
+    condition = f"{field} in ({', '.join(map(str, listed))})"
+    assert decide(condition, values) == (inside, inside)
+    assert decide(f"not {condition}", values) == (not inside, not inside)
+
+
+@pytest.mark.clause("FILTER-OPERATORS")
+@given(word=WORDS, listed=st.lists(st.sampled_from(["nginx", "sshd", "NGINX", "a b", "it's", 'say "hi"']),
+                                   max_size=10))
+@example(word="nginx", listed=["NGINX"])
+def test_strings_equal_exactly_and_in_is_membership_of_the_list(word, listed):
+    values = {} if word is None else {"t.s": word}
+    quoted = ", ".join('"' + item.replace('"', '\\"') + '"' for item in listed)
+    inside = word is not None and word in listed
+    assert decide(f"t.s in ({quoted})", values) == (inside, inside)
+    assert decide("t.s = NGINX", values) == (word == "NGINX",) * 2  # case counts
+    assert decide("t.s != NGINX", values) == (word is not None and word != "NGINX",) * 2
+
+
+@pytest.mark.clause("FILTER-COMPILE")
+def test_a_check_against_constants_reads_as_python_in_the_printed_function():
+    source = explained("t.s in (nginx, sshd, nginx) and t.n > 100 and t.b = true")[0]
+    assert "(v1 in {'nginx', 'sshd'})" in source
+    assert "(v2 > 100)" in source
+    assert "(v3 == True)" in source
+
+
 @pytest.mark.clause("FILTER-COMPILE")
 def test_deep_and_wide_conditions_print_as_valid_python():
     # Past a few dozen levels or children, parts become functions of their own (part_N).

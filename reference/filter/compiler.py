@@ -23,6 +23,7 @@ libsinsp does (`CompiledFilter.source`; `plugref inspect --explain FILTER` print
 from __future__ import annotations
 
 import ipaddress
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,11 +164,35 @@ def _path_prefix_of(prefix: str, value: str) -> bool:
     return value == prefix or value.startswith(prefix if prefix.endswith("/") else prefix + "/")
 
 
+#: The operators whose test of one value against a constant is one of Python's comparisons: all
+#: of them on numbers (and bools), the equalities on strings (whose ordering compares bytes). The
+#: condition's source writes these in place (`v1 > 100`, `v2 in {'nginx', 'sshd'}`); the tests
+#: made for the other paths (lists, modifiers, right-hand fields) are the same comparisons.
+PYTHON_COMPARISONS = {"=": "==", "==": "==", "in": "==", "intersects": "==", "!=": "!=",
+                      "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_STRING_COMPARISONS = {"=", "==", "in", "intersects", "!="}
+_COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
+
+
+def _comparison_test(op: str, rhs) -> Callable[[object], bool]:
+    compare = _COMPARE[PYTHON_COMPARISONS[op]]
+    return lambda v: compare(v, rhs)
+
+
+def written_in_place(op: str, field_type: int) -> str | None:
+    """The Python comparison a check of `op` on a `field_type` value against constants is, or
+    None when its test is more than one comparison."""
+    if field_type in NUMERIC_TYPES or field_type == AnyFieldType.BOOL:
+        return PYTHON_COMPARISONS.get(op)
+    if field_type == AnyFieldType.STRING and op in _STRING_COMPARISONS:
+        return PYTHON_COMPARISONS[op]
+    return None
+
+
 def _string_test(op: str, rhs, position) -> Callable[[str], bool]:
-    if op in ("=", "==", "in", "intersects"):
-        return lambda v: v == rhs
-    if op == "!=":
-        return lambda v: v != rhs
+    if op in _STRING_COMPARISONS:
+        return _comparison_test(op, rhs)
     if op in ("<", "<=", ">", ">="):
         key = rhs.encode()
         compare = {"<": lambda a: a < key, "<=": lambda a: a <= key, ">": lambda a: a > key,
@@ -194,9 +219,7 @@ def _string_test(op: str, rhs, position) -> Callable[[str], bool]:
 
 
 def _numeric_test(op: str, rhs) -> Callable[[int], bool]:
-    return {"=": lambda v: v == rhs, "==": lambda v: v == rhs, "in": lambda v: v == rhs,
-            "intersects": lambda v: v == rhs, "!=": lambda v: v != rhs, "<": lambda v: v < rhs,
-            "<=": lambda v: v <= rhs, ">": lambda v: v > rhs, ">=": lambda v: v >= rhs}[op]
+    return _comparison_test(op, rhs)
 
 
 def _ip_test(op: str, field_type: int, rhs) -> Test:
@@ -498,15 +521,20 @@ class _Compiler(OperandCompiler):
             return f"{label}\n{indent}({value} is not None)"
         variable = f"v{self.checks}"
         combine = _combiner(op, check.modifier, left.shape.is_list)
-        # Right-hand constants are converted once (constant_tests); a right-hand field per event (tests_for).
+        # Right-hand constants are converted once (constant_values); a right-hand field per event (tests_for).
         if isinstance(check.value, Transformer):
             tests_for = self.name("tests", self.field_tests(check, left),
                                   f"the tests of the right-hand side of {written}, per event")
             combined = self.name("combine", combine, f"how the tests of {written} make one verdict")
             verdict = f"(tests := {tests_for}(context)) is not None and {combined}({variable}, tests)"
         else:
-            tests = self.constant_tests(check, left)
-            if combine is _any_passes and len(tests) <= _INLINE_TESTS:
+            values = self.constant_values(check, left)
+            comparison = written_in_place(op, left.shape.type) if combine is _any_passes else None
+            tests = [] if comparison is not None else \
+                [value_test(op, left.shape.type, value, check.position) for value in values]
+            if comparison is not None:
+                verdict = _comparison_source(variable, comparison, values)
+            elif combine is _any_passes and len(tests) <= _INLINE_TESTS:
                 names = [self.name(f"test{self.checks}", test, f"the test of {written} against {text!r}")
                          for test, text in zip(tests, self.rhs(check))]
                 # An empty list has no test to pass: the check is false.
@@ -518,15 +546,13 @@ class _Compiler(OperandCompiler):
         # FILTER-MISSING-VALUE: no left value, the check is false whatever the operator.
         return f"{label}\n{indent}(({variable} := {value}) is not None and {verdict})"
 
-    def constant_tests(self, check: Check, left: Operand) -> list[Test]:
-        """One test per right-hand constant, each converted to the left side's type once."""
+    def constant_values(self, check: Check, left: Operand) -> list[object]:
+        """The right-hand constants, each converted to the left side's type once."""
         texts = self.rhs(check)
         if not isinstance(check.value, (ListValue, Identifier)):
             self.warn_about_constant(check, texts[0])
         element = Shape(left.shape.type)
-        return [value_test(check.op, element.type, convert(t, element, check.op, self.value_position(check, i)),
-                           check.position)
-                for i, t in enumerate(texts)]
+        return [convert(t, element, check.op, self.value_position(check, i)) for i, t in enumerate(texts)]
 
     def field_tests(self, check: Check, left: Operand) -> Callable[[EventContext], list[Test] | None]:
         """One test per value of the right-hand field in each event; None when it has no value."""
@@ -600,6 +626,17 @@ def _combiner(op: str, modifier: str | None, left_is_list: bool) -> Callable[[ob
         return lambda value, tests: all(t(value) for t in tests)
     # anyof, list operators, and a scalar operator with its single value
     return _any_passes
+
+
+def _comparison_source(variable: str, comparison: str, values: list[object]) -> str:
+    """`variable` compared with the constants `values` in Python source, the constants written
+    as literals (their reprs are Python literals: str, int and bool); an equality with several
+    values is a membership test of a set, which Python builds once, at compile time."""
+    if not values:
+        return "False"  # an empty list has no value to equal
+    if comparison == "==" and len(values) > 1:
+        return f"({variable} in {{{', '.join(dict.fromkeys(repr(v) for v in values))}}})"
+    return "(" + " or ".join(f"{variable} {comparison} {v!r}" for v in values) + ")"
 
 
 def _any_passes(value, tests: list[Test]) -> bool:
