@@ -143,6 +143,19 @@ def test_fields_json_of_3x_refuses_with_the_loader_messages(entries, message):
 
 
 @pytest.mark.clause("V3-FIELDS-JSON")
+def test_a_null_optional_key_of_3x_is_an_absent_one():
+    # libs HEAD reads display with asString (null gives "") and the other optional keys with a
+    # null default, checking their type only when not null; plugin-sdk-go wrote "properties":null.
+    (f,) = parse_fields_json_v3(_fields({"type": "string", "name": "p.f", "desc": "d", "display": None,
+                                         "isList": None, "addOutput": None, "properties": None,
+                                         "arg": {"isRequired": None, "isIndex": None, "isKey": None}}))
+    assert (f.display, f.is_list, f.add_output, f.properties, f.arg_required, f.is_index, f.is_key) == \
+        ("", False, False, (), False, False, False)
+    (g,) = parse_fields_json_v3(_fields({"type": "uint64", "name": "p.g", "desc": "d", "arg": None}))
+    assert not g.arg_allowed and not g.arg_required
+
+
+@pytest.mark.clause("V3-FIELDS-JSON")
 def test_arg_required_of_0_3_0_is_ignored_by_3x():
     (f,) = parse_fields_json_v3(_fields({"type": "string", "name": "p.f", "desc": "d", "argRequired": True}))
     assert not f.arg_required and not f.arg_allowed
@@ -244,15 +257,25 @@ def field_entries(draw):
         if draw(st.booleans()):
             entry[key] = draw(_FLAG_VALUES)
     if draw(st.booleans()):
-        entry["arg"] = {k: draw(_FLAG_VALUES) for k in ("isRequired", "isIndex", "isKey") if draw(st.booleans())}
+        entry["arg"] = draw(st.none()) if draw(st.booleans()) else \
+            {k: draw(_FLAG_VALUES) for k in ("isRequired", "isIndex", "isKey") if draw(st.booleans())}
+    for key, value in (("display", "D"), ("properties", ["info"])):
+        if draw(st.booleans()):
+            entry[key] = draw(st.sampled_from([None, value]))
     return entry
 
 
+def _given(container: dict, key: str, default):
+    value = container.get(key)
+    return default if value is None else value  # null is absent
+
+
 def accepted_by_the_rules(entry) -> bool:
-    """V3-FIELDS-JSON said another way: a known 3.x type, every flag a bool, isRequired only with an arg kind."""
-    flags = [entry.get(k, False) for k in ("isList", "addOutput")]
-    arg = entry.get("arg", {})
-    arg_flags = [arg.get(k, False) for k in ("isRequired", "isIndex", "isKey")]
+    """V3-FIELDS-JSON said another way: a known 3.x type, every flag a bool, isRequired only with an
+    arg kind; a key whose value is null counts as absent."""
+    flags = [_given(entry, k, False) for k in ("isList", "addOutput")]
+    arg = _given(entry, "arg", {})
+    arg_flags = [_given(arg, k, False) for k in ("isRequired", "isIndex", "isKey")]
     if entry["type"] not in ("uint64", "string", "reltime", "abstime", "bool", "ipaddr", "ipnet"):
         return False
     if not all(type(f) is bool for f in flags + arg_flags):

@@ -67,7 +67,7 @@ def _required_string(entry: dict, key: str) -> str:
     return value
 
 
-def _optional(entry: dict, key: str, default):
+def optional_key(entry: dict, key: str, default):
     """An optional key's value; absent and `null` both give the default."""
     value = entry.get(key)
     return default if value is None else value
@@ -104,13 +104,13 @@ def parse_fields_json(text: str | None) -> list[FieldInfo]:
     fields = []
     for field_id, entry in enumerate(entries):
         type_name, name, desc = entry_basics(entry, FIELD_TYPE_NAMES)
-        display = _optional(entry, "display", "")
+        display = optional_key(entry, "display", "")
         if not isinstance(display, str):
             raise FieldsError(f"field {name} display property is not string ")
-        arg_required = _optional(entry, "argRequired", False)
+        arg_required = optional_key(entry, "argRequired", False)
         if not isinstance(arg_required, bool):
             raise FieldsError(f"field {name} argRequired property is not boolean ")
-        properties = _optional(entry, "properties", [])
+        properties = optional_key(entry, "properties", [])
         if not isinstance(properties, list):
             raise FieldsError(f"field {name} properties property is not array ")
         if not all(isinstance(p, str) for p in properties):

@@ -1,7 +1,9 @@
 """Fields of the 3.x contract: get_fields JSON as libs HEAD validates it, and field arguments.
 
 Clauses V3-FIELDS-JSON (api §3.3, HEAD column) and V3-FIELD-ARGS (api §4.4, 1.x-3.x). Messages
-are libs' texts, trailing spaces included; the caller prefixes `error in plugin <name>: `.
+are libs' texts, trailing spaces included; the caller prefixes `error in plugin <name>: `. As in
+0.3.0, a key whose value is JSON `null` is an absent one: libs HEAD reads each optional key with a
+null default and checks its type only when it is not null.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from reference.contract.field_types import ANY_FIELD_TYPE_NAMES, AnyFieldType
-from reference.contract.fields import FieldInfo, FieldsError, entry_basics, fields_json_entries
+from reference.contract.fields import FieldInfo, FieldsError, entry_basics, fields_json_entries, optional_key
 
 #: Past this an index is not representable on 64 bits.
 _MAX_INDEX = 2**64 - 1
@@ -42,7 +44,7 @@ class FieldInfoV3(FieldInfo):
 
 
 def _flag(container: dict, key: str, message: str) -> bool:
-    value = container.get(key, False)
+    value = optional_key(container, key, False)
     if not isinstance(value, bool):
         raise FieldsError(message)
     return value
@@ -56,12 +58,12 @@ def parse_fields_json_v3(text: str | None) -> list[FieldInfoV3]:
     fields = []
     for field_id, entry in enumerate(entries):
         type_name, name, desc = entry_basics(entry, ANY_FIELD_TYPE_NAMES)
-        display = entry.get("display", "")
+        display = optional_key(entry, "display", "")
         if not isinstance(display, str):
             raise FieldsError(f"field {name} display property is not string ")
         is_list = _flag(entry, "isList", f"field {name} isList property is not boolean ")
         add_output = _flag(entry, "addOutput", f"field {name} addOutput property is not boolean ")
-        arg = entry.get("arg", {})
+        arg = optional_key(entry, "arg", {})
         if not isinstance(arg, dict):
             # libs reads the members of a non-object as absent; plugref names it instead.
             raise FieldsError(f"field {name} arg property is not an object")
@@ -70,7 +72,7 @@ def parse_fields_json_v3(text: str | None) -> list[FieldInfoV3]:
         is_key = _flag(arg, "isKey", f"field {name} isKey property is not boolean")
         if is_required and not (is_index or is_key):
             raise FieldsError(f"field {name} arg has isRequired true, but none of isKey nor isIndex is true")
-        properties = entry.get("properties", [])
+        properties = optional_key(entry, "properties", [])
         if not isinstance(properties, list):
             raise FieldsError(f"field {name} properties property is not array ")
         if not all(isinstance(p, str) for p in properties):
