@@ -97,6 +97,28 @@ def test_bad_formats_are_refused_with_sysdigs_words(make_native, fmt):
     assert str(caught.value) == theirs
 
 
+@pytest.mark.clause("OPEN-PARAMS-LIST")
+def test_list_plugins_is_sysdigs_il_listing_for_a_source_and_an_extractor(make_native):
+    from fake_plugins.native.build import build_well_behaved_extractor
+
+    source = make_native(definition_for([{}]))
+    extractor = build_well_behaved_extractor()
+    result = subprocess.run(["sysdig", "-H", str(source), "-H", str(extractor), "-I", str(source), "-Il"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # sysdig first names its plugin search path, which plugref has none of.
+    theirs = [line for line in result.stdout.splitlines() if not line.startswith("Plugin search paths")]
+    inspector = Inspector()
+    try:
+        for spec in (source, extractor):
+            inspector.load(str(spec))
+        ours = inspector.plugin_listing()
+    finally:
+        inspector.registry.shutdown()
+    assert ours == theirs
+    assert "Type: extractor plugin" in theirs
+
+
 # Where sysdig 0.29 departs from the spec.
 
 @pytest.mark.clause("OUTPUT-FORMAT")

@@ -260,7 +260,6 @@ class Inspector:
                 out += [f"{entry['value']}: {entry['desc']}" if entry.get("desc") else entry["value"]
                         for entry in plugin.list_open_params()]
             else:
-                sources = ", ".join(info.extract_event_sources) or "(all)"
-                out += ["Type: extractor plugin", f"Extract Event Sources: {sources}"]
+                out.append("Type: extractor plugin")  # sysdig 0.29 names no extract sources here
             out.append("")
-        return out
+        return [*out, ""]  # sysdig ends the listing with one more empty line
