@@ -630,13 +630,15 @@ def _combiner(op: str, modifier: str | None, left_is_list: bool) -> Callable[[ob
 
 def _comparison_source(variable: str, comparison: str, values: list[object]) -> str:
     """`variable` compared with the constants `values` in Python source, the constants written
-    as literals (their reprs are Python literals: str, int and bool); an equality with several
-    values is a membership test of a set, which Python builds once, at compile time."""
+    as literals (their reprs are Python literals: str, int and bool); several values are a
+    membership test of a set, which Python builds once, at compile time."""
     if not values:
         return "False"  # an empty list has no value to equal
-    if comparison == "==" and len(values) > 1:
-        return f"({variable} in {{{', '.join(dict.fromkeys(repr(v) for v in values))}}})"
-    return "(" + " or ".join(f"{variable} {comparison} {v!r}" for v in values) + ")"
+    if len(values) == 1:
+        return f"({variable} {comparison} {values[0]!r})"
+    # Only the list operators take several constants, and those written in place (in,
+    # intersects) are equalities.
+    return f"({variable} in {{{', '.join(dict.fromkeys(repr(v) for v in values))}}})"
 
 
 def _any_passes(value, tests: list[Test]) -> bool:
