@@ -17,8 +17,9 @@ giving a value, a tuple for lists, or None), its right side to the values to com
 (constants converted once, or a right-hand operand read per event), and one test per value.
 The whole condition then becomes the source of one Python function, `condition(context)`, whose
 expressions read each field from the event's value table (asking it only when reached), compare
-it in place where the operator is one of Python's comparisons (else call the tests by name) and combine checks with Python's `and`, `or` and `not`, which stop early as
-libsinsp does (`CompiledFilter.source`; `plugref inspect --explain FILTER` prints it).
+it in place where the operator is one of Python's comparisons (else call the tests by name), and
+combine checks with Python's `and`, `or` and `not`, which stop early as libsinsp does
+(`CompiledFilter.source`; `plugref inspect --explain FILTER` prints it).
 """
 from __future__ import annotations
 
